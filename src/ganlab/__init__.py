@@ -1,0 +1,32 @@
+"""ganlab: train, evaluate, diagnose and compare generative adversarial networks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["load_config", "train", "load_run", "evaluate", "Config", "Run", "__version__"]
+
+if TYPE_CHECKING:
+    from ganlab.config import Config, load_config
+    from ganlab.evaluate import evaluate
+    from ganlab.run import Run, load_run
+    from ganlab.train import train
+
+_LAZY = {
+    "load_config": "ganlab.config",
+    "Config": "ganlab.config",
+    "train": "ganlab.train",
+    "load_run": "ganlab.run",
+    "Run": "ganlab.run",
+    "evaluate": "ganlab.evaluate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy imports keep `ganlab --help` fast: torch is loaded only when a command needs it.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ganlab' has no attribute {name!r}")

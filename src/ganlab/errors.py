@@ -1,0 +1,54 @@
+"""Typed errors raised by the library; only `ganlab.cli` turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class GanlabError(Exception):
+    """Base class of every error ganlab raises on purpose."""
+
+    exit_code = 2
+
+
+class ConfigError(GanlabError):
+    """A config key has a value that is not allowed."""
+
+    def __init__(self, key: str, expected: str, got: object = None) -> None:
+        self.key, self.expected, self.got = key, expected, got
+        shown = "" if got is None else f", got {got!r}"
+        super().__init__(f"config key '{key}': expected {expected}{shown}")
+
+
+class DataError(GanlabError):
+    """A dataset is missing, unreadable or malformed."""
+
+
+class CheckpointError(GanlabError):
+    """A checkpoint is missing, corrupt, foreign, or does not match the run."""
+
+
+class RunDirError(GanlabError):
+    """A run directory cannot be used (locked, missing, not a run)."""
+
+
+class MetricError(GanlabError):
+    """A metric cannot be computed with what is available (weights, samples, labels)."""
+
+
+class Diverged(GanlabError):
+    """Training produced a non-finite loss, gradient or weight."""
+
+    exit_code = 3
+
+    def __init__(self, step: int, what: str) -> None:
+        self.step, self.what = step, what
+        super().__init__(f"training diverged at generator step {step}: {what} is not finite")
+
+
+class Interrupted(GanlabError):
+    """Training stopped by SIGINT/SIGTERM after writing a checkpoint."""
+
+    exit_code = 130
+
+    def __init__(self, step: int, signal_name: str) -> None:
+        self.step, self.signal_name = step, signal_name
+        super().__init__(f"interrupted by {signal_name} at generator step {step}; checkpoint written")
