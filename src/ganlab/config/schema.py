@@ -33,11 +33,17 @@ class DataConfig:
     name: str = opt("fashion-mnist", "dataset name (`ganlab data list`)", registry="datasets")
     root: str | None = opt(None, "directory holding the dataset files; else $GANLAB_DATA, system paths, download")
     subset: int | None = opt(None, "use only the first N training images (null = all)", check=positive)
-    resolution: int | None = opt(None, "side in pixels the images are resized to once at load (null = native)", check=positive)
-    channels: int | None = opt(None, "1 or 3: convert images to this many channels at load (null = native)", choices=(1, 3))
+    resolution: int | None = opt(
+        None, "side in pixels the images are resized to once at load (null = native)", check=positive
+    )
+    channels: int | None = opt(
+        None, "1 or 3: convert images to this many channels at load (null = native)", choices=(1, 3)
+    )
     download: bool = opt(True, "allow a torchvision download when no local copy is found and a network exists")
     points: int = opt(100_000, "2-D toy sets: number of points drawn once at load", check=positive)
-    noise: float | None = opt(None, "2-D toy sets: std of the Gaussian noise (null = the set's default)", check=non_negative)
+    noise: float | None = opt(
+        None, "2-D toy sets: std of the Gaussian noise (null = the set's default)", check=non_negative
+    )
 
 
 @dataclass(frozen=True)
@@ -46,20 +52,38 @@ class ModelConfig:
     discriminator: str = opt("dcgan", "discriminator (critic) architecture", registry="discriminators")
     z_dim: int = opt(100, "latent dimension; z ~ N(0, I)", check=positive)
     kernel_size: int = opt(4, "DCGAN convolution kernel size (seed 001 §3.2 compares 3, 4, 5)", choices=(3, 4, 5))
-    g_channels: int = opt(64, "DCGAN G: channels of the last feature map; doubled per halving of resolution", check=positive)
+    g_channels: int = opt(
+        64, "DCGAN G: channels of the last feature map; doubled per halving of resolution", check=positive
+    )
     g_max_channels: int = opt(1024, "DCGAN G: cap on channels of any feature map", check=positive)
-    g_norm: Literal["batch", "none"] = opt("batch", "DCGAN G: normalisation after each hidden layer (seed 000 §4.2 with/without BN)")
-    g_head: Literal["conv", "upsample"] = opt("conv", "DCGAN G output: extra stride-1 conv (seed 001 §3.1.7, 004 §4.1) or the last upsampling layer (seed 000 §4.2)")
-    g_head_kernel: int | None = opt(None, "DCGAN G: kernel of the stride-1 output conv (null = kernel_size; seed 004 uses 3)", check=positive)
+    g_norm: Literal["batch", "none"] = opt(
+        "batch", "DCGAN G: normalisation after each hidden layer (seed 000 §4.2 with/without BN)"
+    )
+    g_head: Literal["conv", "upsample"] = opt(
+        "conv",
+        "DCGAN G output: extra stride-1 conv (seed 001 §3.1.7, 004 §4.1) or the last upsampling layer (seed 000 §4.2)",
+    )
+    g_head_kernel: int | None = opt(
+        None, "DCGAN G: kernel of the stride-1 output conv (null = kernel_size; seed 004 uses 3)", check=positive
+    )
     d_channels: int = opt(64, "DCGAN D: channels of the first convolution; doubled per halving", check=positive)
     d_max_channels: int = opt(1024, "DCGAN D: cap on channels of any feature map", check=positive)
-    d_norm: Literal["batch", "layer", "none"] = opt("batch", "DCGAN D: normalisation after each strided conv (spectral: lipschitz.name=sn)")
-    d_head: Literal["conv", "dense"] = opt("conv", "DCGAN D output: one conv over the last map, or dense layers (seed 001 §3.3)")
-    d_dense: int = opt(256, "DCGAN D with d_head=dense: units of the dense layer(s) (seed 001 §3.3: 256)", check=positive)
+    d_norm: Literal["batch", "layer", "none"] = opt(
+        "batch", "DCGAN D: normalisation after each strided conv (spectral: lipschitz.name=sn)"
+    )
+    d_head: Literal["conv", "dense"] = opt(
+        "conv", "DCGAN D output: one conv over the last map, or dense layers (seed 001 §3.3)"
+    )
+    d_dense: int = opt(
+        256, "DCGAN D with d_head=dense: units of the dense layer(s) (seed 001 §3.3: 256)", check=positive
+    )
     g_hidden: list[int] = opt([512, 512, 1024, 2048], "MLP G hidden widths (seed 000 §4.2)")
     d_hidden: list[int] = opt([4096, 2048, 1024, 512], "MLP D hidden widths (seed 000 §4.2)")
     conditional: bool = opt(False, "condition G and D on the class label")
-    d_condition: Literal["dense", "channels", "projection"] = opt("dense", "how D sees the label: concat to a dense layer (seed 001 §3.3), one-hot image channels at the input (seed 001 §5.5), or a projection head")
+    d_condition: Literal["dense", "channels", "projection"] = opt(
+        "dense",
+        "how D sees the label: concat to a dense layer (seed 001 §3.3), one-hot image channels at the input (seed 001 §5.5), or a projection head",
+    )
 
 
 @dataclass(frozen=True)
@@ -69,9 +93,15 @@ class LossConfig:
 
 @dataclass(frozen=True)
 class LipschitzConfig:
-    name: str = opt("none", "Lipschitz control of D: none, clip (weights to [-c, c]), gp (gradient penalty), sn (spectral norm)", registry="lipschitz")
+    name: str = opt(
+        "none",
+        "Lipschitz control of D: none, clip (weights to [-c, c]), gp (gradient penalty), sn (spectral norm)",
+        registry="lipschitz",
+    )
     clip: float = opt(0.01, "weight clipping bound c (only with name=clip; seed 003 Alg. 1)", check=positive)
-    gp_weight: float = opt(10.0, "gradient penalty weight lambda (only with name=gp; seed 003 WGAN-GP)", check=non_negative)
+    gp_weight: float = opt(
+        10.0, "gradient penalty weight lambda (only with name=gp; seed 003 WGAN-GP)", check=non_negative
+    )
 
 
 @dataclass(frozen=True)
@@ -96,7 +126,9 @@ class TrainConfig:
     batch_size: int = opt(64, "images per batch for D and G", check=positive)
     seed: int = opt(0, "seed of every random stream (init, data order, noise)", check=non_negative)
     n_critic: int = opt(1, "D updates per G update", check=positive)
-    critic_boost: int = opt(0, "D updates per G update during boosted steps (0 = off; seed 001 §5.3.1 uses 100)", check=non_negative)
+    critic_boost: int = opt(
+        0, "D updates per G update during boosted steps (0 = off; seed 001 §5.3.1 uses 100)", check=non_negative
+    )
     critic_boost_first: int = opt(100, "the first N generator steps are boosted (seed 001 §5.3.1)", check=non_negative)
     critic_boost_every: int = opt(500, "every N-th generator step is boosted (seed 001 §5.3.1)", check=positive)
     precision: Literal["fp32", "bf16", "fp16"] = opt("fp32", "autocast precision of model maths")
@@ -105,14 +137,18 @@ class TrainConfig:
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
     checkpoint_every: int = opt(500, "generator steps between checkpoints", check=positive)
     keep_checkpoints: int = opt(2, "how many of the latest checkpoints to keep", check=positive)
-    on_divergence: Literal["stop", "rollback"] = opt("stop", "on a non-finite loss: stop (exit 3) or roll back to the last checkpoint with halved learning rates")
+    on_divergence: Literal["stop", "rollback"] = opt(
+        "stop", "on a non-finite loss: stop (exit 3) or roll back to the last checkpoint with halved learning rates"
+    )
     max_rollbacks: int = opt(3, "most rollbacks before stopping", check=non_negative)
 
 
 @dataclass(frozen=True)
 class EvalConfig:
     every: int = opt(0, "generator steps between periodic evaluations (0 = off)", check=non_negative)
-    metrics: list[str] = opt(["fd_domain", "class_coverage"], "metrics computed periodically and by default in `ganlab evaluate`")
+    metrics: list[str] = opt(
+        ["fd_domain", "class_coverage"], "metrics computed periodically and by default in `ganlab evaluate`"
+    )
     samples: int = opt(2000, "generated samples per periodic evaluation", check=positive)
     best_metric: str | None = opt(None, "metric choosing the best checkpoint (null = the first metric)")
 
@@ -120,7 +156,9 @@ class EvalConfig:
 @dataclass(frozen=True)
 class LogConfig:
     every: int = opt(50, "generator steps between metrics.jsonl rows", check=positive)
-    sample_every: int = opt(500, "generator steps between fixed-noise sample grids (0 = only at the end)", check=non_negative)
+    sample_every: int = opt(
+        500, "generator steps between fixed-noise sample grids (0 = only at the end)", check=non_negative
+    )
     grid_size: int = opt(64, "samples in each fixed-noise grid", check=positive)
     tensorboard: bool = opt(True, "write TensorBoard events")
     hist_every: int = opt(0, "generator steps between weight histograms in TensorBoard (0 = off)", check=non_negative)
@@ -128,12 +166,24 @@ class LogConfig:
 
 @dataclass(frozen=True)
 class TricksConfig:
-    label_smoothing: float | None = opt(None, "one-sided label smoothing: real target alpha, e.g. 0.9 (seed 001 §4.1)", check=unit_interval)
-    fake_label: float | None = opt(None, "two-sided smoothing: fake target beta, e.g. 0.1 (seed 001 §4.1)", check=unit_interval)
-    noisy_labels: float | None = opt(None, "share of D's real/fake targets flipped, e.g. 0.05 (seed 001 §4.5)", check=unit_interval)
-    instance_noise: float | None = opt(None, "initial std of Gaussian noise added to D's inputs, annealed to 0", check=positive)
-    instance_noise_steps: int | None = opt(None, "generator steps over which instance noise anneals linearly to 0 (null = train.steps)", check=positive)
-    ema: float | None = opt(None, "decay of the generator weight average used for samples and evaluation, e.g. 0.999", check=unit_interval)
+    label_smoothing: float | None = opt(
+        None, "one-sided label smoothing: real target alpha, e.g. 0.9 (seed 001 §4.1)", check=unit_interval
+    )
+    fake_label: float | None = opt(
+        None, "two-sided smoothing: fake target beta, e.g. 0.1 (seed 001 §4.1)", check=unit_interval
+    )
+    noisy_labels: float | None = opt(
+        None, "share of D's real/fake targets flipped, e.g. 0.05 (seed 001 §4.5)", check=unit_interval
+    )
+    instance_noise: float | None = opt(
+        None, "initial std of Gaussian noise added to D's inputs, annealed to 0", check=positive
+    )
+    instance_noise_steps: int | None = opt(
+        None, "generator steps over which instance noise anneals linearly to 0 (null = train.steps)", check=positive
+    )
+    ema: float | None = opt(
+        None, "decay of the generator weight average used for samples and evaluation, e.g. 0.999", check=unit_interval
+    )
 
 
 @dataclass(frozen=True)
@@ -149,4 +199,6 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "training loop"})
     eval: EvalConfig = field(default_factory=EvalConfig, metadata={"help": "evaluation"})
     log: LogConfig = field(default_factory=LogConfig, metadata={"help": "logging"})
-    tricks: TricksConfig = field(default_factory=TricksConfig, metadata={"help": "training tricks (all off by default)"})
+    tricks: TricksConfig = field(
+        default_factory=TricksConfig, metadata={"help": "training tricks (all off by default)"}
+    )

@@ -57,7 +57,9 @@ class Dataset:
         return None if self.labels is None else self.labels[idx]
 
     def to(self, device: torch.device | str) -> Dataset:
-        move = (lambda t: None if t is None else t.to(device))
+        def move(t: Tensor | None) -> Tensor | None:
+            return None if t is None else t.to(device)
+
         return replace(self, x=self.x.to(device), labels=move(self.labels), index=move(self.index))
 
 

@@ -1,0 +1,78 @@
+"""Checks across keys: registry names exist and the chosen parts can work together.
+
+This is the one central compatibility check: a combination that cannot train, or a key the chosen strategy
+would silently ignore, fails here with one line naming the key, before any data is loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ganlab.config.schema import Config
+from ganlab.errors import ConfigError
+
+
+def _registries() -> dict[str, Any]:
+    from ganlab.data import DATASETS
+    from ganlab.lipschitz import LIPSCHITZ
+    from ganlab.losses import LOSSES
+    from ganlab.models import DISCRIMINATORS, GENERATORS
+
+    return {
+        "datasets": DATASETS,
+        "generators": GENERATORS,
+        "discriminators": DISCRIMINATORS,
+        "losses": LOSSES,
+        "lipschitz": LIPSCHITZ,
+    }
+
+
+def check_registries(cfg: Any, prefix: str = "") -> None:
+    """Every field marked with a registry holds a registered name."""
+    registries = _registries()
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            check_registries(value, f"{prefix}{f.name}.")
+        elif "registry" in f.metadata:
+            registries[f.metadata["registry"]].get(value, f"{prefix}{f.name}")
+
+
+def _differs(cfg: Config, dotted: str, explicit: set[str]) -> bool:
+    """True when the user set `dotted` to something other than its default."""
+    if dotted not in explicit:
+        return False
+    section, key = dotted.split(".")
+    default = getattr(type(getattr(cfg, section))(), key)
+    return getattr(getattr(cfg, section), key) != default
+
+
+def check_compatibility(cfg: Config, explicit: set[str]) -> None:
+    from ganlab.lipschitz import OWN_KEYS
+    from ganlab.losses import LOSSES
+
+    for key, owner in OWN_KEYS.items():
+        if cfg.lipschitz.name != owner and _differs(cfg, f"lipschitz.{key}", explicit):
+            raise ConfigError(
+                f"lipschitz.{key}", f"only with lipschitz.name={owner}", f"lipschitz.name={cfg.lipschitz.name}"
+            )
+    loss = LOSSES.get(cfg.loss.name, "loss.name")
+    for key in ("label_smoothing", "fake_label", "noisy_labels"):
+        if getattr(cfg.tricks, key) is not None and not loss.uses_targets:
+            raise ConfigError(
+                f"tricks.{key}",
+                "a loss with targets (minimax, non-saturating, least-squares)",
+                f"loss.name={cfg.loss.name}",
+            )
+    if cfg.lipschitz.name == "gp" and cfg.model.discriminator == "dcgan" and cfg.model.d_norm == "batch":
+        # Batch norm couples the samples while the penalty treats each one alone (seed 001 §5.1.2).
+        raise ConfigError("model.d_norm", "layer or none with lipschitz.name=gp (seed 001 §5.1.2)", "batch")
+    if cfg.model.conditional and cfg.model.d_condition == "channels" and cfg.model.discriminator != "dcgan":
+        raise ConfigError("model.d_condition", "dense or projection for an MLP discriminator", "channels")
+    if cfg.train.batch_size < 2 and (cfg.model.g_norm == "batch" or cfg.model.d_norm == "batch"):
+        raise ConfigError("train.batch_size", "at least 2 with batch norm", cfg.train.batch_size)
+    if cfg.eval.best_metric is not None and cfg.eval.best_metric not in cfg.eval.metrics:
+        raise ConfigError(
+            "eval.best_metric", f"one of eval.metrics ({', '.join(cfg.eval.metrics)})", cfg.eval.best_metric
+        )

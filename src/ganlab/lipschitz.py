@@ -1,0 +1,97 @@
+"""Lipschitz control of the discriminator as three hooks: prepare(D), penalty(...), after_d_step(D).
+
+`none` does nothing, `clip` clamps every weight after each D step (WGAN, seed 003 Alg. 1 line 7),
+`gp` adds the gradient penalty on random interpolates (WGAN-GP, seed 003), and `sn` reparametrises every
+weight layer by its spectral norm (Miyato et al. 2018; seed 004 §4.2.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from ganlab.config.schema import LipschitzConfig
+from ganlab.losses.penalties import gradient_norms, gradient_penalty, interpolates
+from ganlab.registry import Registry
+
+Critic = Callable[[Tensor], Tensor]  # x (B, ...) -> scores (B,), labels already bound
+
+
+@dataclass
+class PenaltyResult:
+    value: Tensor  # scalar added to D's loss (zero when the strategy has no penalty)
+    grad_norm: Tensor | None  # mean ||grad D(x_hat)|| on the interpolates, when computed
+
+
+class Lipschitz:
+    """No constraint: the base class every strategy overrides only where it acts."""
+
+    name = "none"
+
+    def prepare(self, D: nn.Module) -> nn.Module:
+        return D
+
+    def penalty(self, critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None) -> PenaltyResult:
+        return PenaltyResult(real.new_zeros(()), None)
+
+    def after_d_step(self, D: nn.Module) -> None:
+        return None
+
+
+class WeightClipping(Lipschitz):
+    name = "clip"
+
+    def __init__(self, bound: float) -> None:
+        self.bound = bound
+        self._params: list[Tensor] | None = None
+
+    @torch.no_grad()
+    def after_d_step(self, D: nn.Module) -> None:
+        # Every parameter, biases and norm affine terms included, as in the original WGAN code.
+        if self._params is None:
+            self._params = list(D.parameters())
+        torch._foreach_clamp_min_(self._params, -self.bound)
+        torch._foreach_clamp_max_(self._params, self.bound)
+
+
+class GradientPenalty(Lipschitz):
+    name = "gp"
+
+    def __init__(self, weight: float) -> None:
+        self.weight = weight
+
+    def penalty(self, critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None) -> PenaltyResult:
+        # The fake batch of this D step is reused: no extra generator forward (issue 6).
+        norms = gradient_norms(critic, interpolates(real, fake.detach(), generator))
+        return PenaltyResult(gradient_penalty(norms, self.weight), norms.detach().mean())
+
+
+class SpectralNorm(Lipschitz):
+    name = "sn"
+
+    def prepare(self, D: nn.Module) -> nn.Module:
+        for module in list(D.modules()):
+            if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)) and not _has_sn(module):
+                nn.utils.parametrizations.spectral_norm(module)
+        return D
+
+
+def _has_sn(module: nn.Module) -> bool:
+    return hasattr(module, "parametrizations") and "weight" in module.parametrizations
+
+
+LIPSCHITZ: Registry[Callable[[LipschitzConfig], Lipschitz]] = Registry("lipschitz")
+LIPSCHITZ.add("none", lambda cfg: Lipschitz())
+LIPSCHITZ.add("clip", lambda cfg: WeightClipping(cfg.clip))
+LIPSCHITZ.add("gp", lambda cfg: GradientPenalty(cfg.gp_weight))
+LIPSCHITZ.add("sn", lambda cfg: SpectralNorm())
+
+# Keys of LipschitzConfig that only one strategy reads: setting them with another is refused at load.
+OWN_KEYS = {"clip": "clip", "gp_weight": "gp"}
+
+
+def build_lipschitz(cfg: LipschitzConfig) -> Lipschitz:
+    return LIPSCHITZ.get(cfg.name, "lipschitz.name")(cfg)

@@ -1,0 +1,237 @@
+"""Feature groups: one pass over the real data (cached) and one over the samples serves all metrics of a group.
+
+A group has three stages: `reference(real, names, ctx)` runs once per evaluator and is kept, `measure(fake,
+reference, names, ctx)` runs per evaluation, and `provenance(reference, measured)` says what produced the
+numbers (extractor, sha256 of its weights, resize, library and version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ganlab.config.schema import DataConfig
+from ganlab.data.base import Dataset, Split
+from ganlab.metrics import inception
+from ganlab.metrics.classifier import LoadedClassifier, dataset_images
+from ganlab.metrics.domain import (
+    DomainFeatures,
+    SplitLoader,
+    classifier_json,
+    classifier_name,
+    domain_features,
+    get_classifier,
+)
+from ganlab.metrics.frechet import GaussianStats, feature_statistics
+from ganlab.metrics.modes import HQ_STDS, nearest_mode
+from ganlab.metrics.provenance import cache_root, ganlab_version, library_version
+from ganlab.metrics.wasserstein import W1_MAX_SAMPLES
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """Settings shared by every group of one evaluator."""
+
+    seed: int = 0
+    reference_split: str = "test"
+    device: torch.device | str = "cpu"
+    inception_weights: str | None = None
+    inception_extractor: str = inception.INCEPTION_EXTRACTOR
+    load_split: SplitLoader | None = None  # the dataset's splits, for a classifier trained on first use
+    mixture_std: float | None = None  # data.noise when it overrides a mixture's std
+
+
+@dataclass(frozen=True)
+class FeatureGroup:
+    """The three stages of a group of metrics sharing one feature pass."""
+
+    reference: Callable[[Dataset, tuple[str, ...], EvalContext], Any]
+    measure: Callable[[Tensor, Any, tuple[str, ...], EvalContext], Any]
+    provenance: Callable[[Any, Any], dict[str, Any]]
+
+
+# --- domain: ganlab's classifier -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainReference:
+    classifier: LoadedClassifier
+    real: DomainFeatures
+    stats: GaussianStats
+    stacked: bool
+    weights_file: str
+
+
+@dataclass(frozen=True)
+class DomainMeasured:
+    fake: DomainFeatures
+    resize: str
+
+
+def default_split_loader(name: str) -> SplitLoader:
+    """Splits of `name` at its native resolution, as the classifier is trained on them."""
+
+    def load(split: Split) -> Dataset:
+        from ganlab.data import load_dataset
+
+        return load_dataset(DataConfig(name=name), split)
+
+    return load
+
+
+def domain_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -> DomainReference:
+    name = classifier_name(real)
+    stacked = real.index is not None
+    load_split = ctx.load_split if ctx.load_split is not None and not stacked else default_split_loader(name)
+    classifier = get_classifier(name, load_split, ctx.device)
+    features, _ = domain_features(classifier, dataset_images(real), stacked)
+    weights = classifier_json(name).parent / classifier.record.weights_file
+    return DomainReference(classifier, features, feature_statistics(features.features), stacked, str(weights))
+
+
+def domain_measure(fake: Tensor, ref: DomainReference, names: tuple[str, ...], ctx: EvalContext) -> DomainMeasured:
+    features, resize = domain_features(ref.classifier, fake, ref.stacked)
+    return DomainMeasured(features, resize)
+
+
+def domain_provenance(ref: DomainReference, measured: DomainMeasured) -> dict[str, Any]:
+    record = ref.classifier.record
+    return {
+        "extractor": f"ganlab domain classifier for {record.dataset} (128-d penultimate features, predicted classes)",
+        "weights": ref.weights_file,
+        "sha256": record.sha256,
+        "classifier_test_accuracy": record.test_accuracy,
+        "resize": measured.resize,
+        "library": ganlab_version(),
+    }
+
+
+# --- inception: torch-fidelity ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InceptionReference:
+    pixels: Tensor  # uint8 (N, 3, H, W)
+    weights: inception.InceptionWeights | None  # None for a stand-in extractor without weights
+    cache_name: str | None
+
+
+def dataset_pixels(real: Dataset) -> Tensor:
+    """The images of a dataset as stored, uint8 (N, C, H, W); stacked sets are composed."""
+    return real.x[real.index].flatten(1, 2) if real.index is not None else real.x
+
+
+def inception_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -> InceptionReference:
+    reference_net = ctx.inception_extractor == inception.INCEPTION_EXTRACTOR
+    weights = inception.resolve_inception_weights(ctx.inception_weights) if reference_net else None
+    pixels = inception.uint8_to_rgb(dataset_pixels(real).cpu())
+    cache_name = None
+    if weights is not None:  # name the real features by content so a cached copy is never stale
+        digest = hashlib.sha256(pixels.numpy().tobytes()).hexdigest()[:16]
+        cache_name = f"ganlab-{real.name}-{ctx.reference_split}-{len(pixels)}-{digest}-{weights.sha256[:8]}"
+    return InceptionReference(pixels, weights, cache_name)
+
+
+def inception_measure(
+    fake: Tensor, ref: InceptionReference, names: tuple[str, ...], ctx: EvalContext
+) -> dict[str, float]:
+    return inception.inception_metrics(
+        [name for name in names if name in inception.RESULT_KEYS],
+        inception.to_uint8_rgb(fake),
+        ref.pixels,
+        weights_path=ref.weights.path if ref.weights else None,
+        feature_extractor=ctx.inception_extractor,
+        seed=ctx.seed,
+        cuda=torch.device(ctx.device).type == "cuda",
+        real_cache_name=ref.cache_name,
+        cache_root=cache_root() / "fidelity",
+    )
+
+
+def inception_provenance(ref: InceptionReference, measured: dict[str, float]) -> dict[str, Any]:
+    return {
+        "extractor": inception.INCEPTION_EXTRACTOR if ref.weights else "stand-in (not Inception)",
+        "weights": ref.weights.source if ref.weights else None,
+        "sha256": ref.weights.sha256 if ref.weights else None,
+        "resize": inception.RESIZE,
+        "library": library_version("torch-fidelity"),
+    }
+
+
+# --- mixture: nearest centre of a 2-D Gaussian mixture ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MixtureReference:
+    centers: Tensor  # (M, 2)
+    std: float
+
+
+def mixture_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -> MixtureReference:
+    from ganlab.data.toy2d import mixture_modes
+
+    centers, std = mixture_modes(real.name, ctx.mixture_std)
+    return MixtureReference(centers, std)
+
+
+def mixture_measure(
+    fake: Tensor, ref: MixtureReference, names: tuple[str, ...], ctx: EvalContext
+) -> tuple[Tensor, Tensor]:
+    return nearest_mode(fake.reshape(len(fake), -1), ref.centers)
+
+
+def mixture_provenance(ref: MixtureReference, measured: Any) -> dict[str, Any]:
+    return {
+        "extractor": f"nearest of {len(ref.centers)} mixture centres; high quality = within {HQ_STDS:g} std ({ref.std:g})",
+        "sha256": None,
+        "resize": "none",
+        "library": ganlab_version(),
+    }
+
+
+# --- pixels: exact optimal transport ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PixelReference:
+    real: Tensor  # (n, ...) a random subset of the real split, drawn with the evaluator's seed
+
+
+@dataclass(frozen=True)
+class PixelMeasured:
+    real: Tensor
+    fake: Tensor
+
+
+def pixel_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -> PixelReference:
+    count = min(W1_MAX_SAMPLES, len(real))
+    idx = torch.randperm(len(real), generator=torch.Generator().manual_seed(ctx.seed))[:count]
+    return PixelReference(real.batch(idx).cpu())
+
+
+def pixel_measure(fake: Tensor, ref: PixelReference, names: tuple[str, ...], ctx: EvalContext) -> PixelMeasured:
+    count = min(len(ref.real), len(fake))
+    return PixelMeasured(ref.real[:count], fake[:count].cpu())
+
+
+def pixel_provenance(ref: PixelReference, measured: PixelMeasured) -> dict[str, Any]:
+    return {
+        "extractor": "none: flattened samples, Euclidean ground cost, uniform weights (an optimal assignment)",
+        "sha256": None,
+        "resize": "none",
+        "samples_per_side": len(measured.fake),
+        "library": library_version("pot"),
+    }
+
+
+GROUPS: dict[str, FeatureGroup] = {
+    "domain": FeatureGroup(domain_reference, domain_measure, domain_provenance),
+    "inception": FeatureGroup(inception_reference, inception_measure, inception_provenance),
+    "mixture": FeatureGroup(mixture_reference, mixture_measure, mixture_provenance),
+    "pixels": FeatureGroup(pixel_reference, pixel_measure, pixel_provenance),
+}

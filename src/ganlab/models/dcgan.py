@@ -1,0 +1,137 @@
+"""DCGAN generator and discriminator, with resolution, channels and kernel size as parameters.
+
+Feature maps start at 4x4 (7x7 for 28-pixel images) and double per layer. Widths double per halving of
+resolution, capped: with g_channels=64, g_max_channels=256 and 32 pixels this is seed 001 §3.1.7's
+4x4x256 -> 8x8x256 -> 16x16x128 -> 32x32x64 -> conv -> 32x32xC; with g_channels=128 and a 3x3 head it is
+seed 004 §4.1's 1024-512-256-128; with g_head=upsample and 64 pixels, seed 000 §4.2's five-layer generator.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ganlab.models.layers import ConcatHead, ProjectionHead, label_channels, norm_2d, one_hot
+
+# (kernel, padding, output_padding) making a stride-2 transposed conv exactly double its input.
+UPSAMPLE = {3: (1, 1), 4: (1, 0), 5: (2, 1)}
+# padding making a stride-2 conv exactly halve an even input.
+DOWNSAMPLE = {3: 1, 4: 1, 5: 2}
+
+
+def base_size(resolution: int) -> int:
+    """Side of the smallest feature map: halve while even and above 7 (32 -> 4, 28 -> 7, 64 -> 4)."""
+    size = resolution
+    while size % 2 == 0 and size > 7:
+        size //= 2
+    return size
+
+
+def supported_resolution(resolution: int) -> bool:
+    return resolution >= 8 and base_size(resolution) in (4, 7)
+
+
+class DCGANGenerator(nn.Module):
+    """z (B, z_dim) [+ one-hot label] -> images (B, C, H, W) in [-1, 1]."""
+
+    def __init__(
+        self,
+        z_dim: int,
+        shape: tuple[int, int, int],
+        num_classes: int,
+        *,
+        channels: int,
+        max_channels: int,
+        kernel_size: int,
+        norm: str,
+        head: str,
+        head_kernel: int,
+    ) -> None:
+        super().__init__()
+        out_channels, resolution, _ = shape
+        self.z_dim, self.num_classes, self.base = z_dim, num_classes, base_size(resolution)
+        n_up = (resolution // self.base).bit_length() - 1
+        n_maps = n_up + 1 if head == "conv" else n_up  # maps before the image
+        widths = [min(channels * 2 ** (n_maps - 1 - i), max_channels) for i in range(n_maps)]
+        self.top_channels = widths[0]
+        self.project = nn.Linear(z_dim + num_classes, widths[0] * self.base**2)
+        self.project_norm = norm_2d(norm, widths[0])
+        padding, output_padding = UPSAMPLE[kernel_size]
+        blocks: list[nn.Module] = []
+        for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
+            blocks += [
+                nn.ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
+                norm_2d(norm, w_out),
+                nn.ReLU(),
+            ]
+        if head == "conv":
+            # "same" padding, explicit so that even kernels pad (k/2 - 1, k/2) without a copy warning.
+            low, high = (head_kernel - 1) // 2, head_kernel // 2
+            blocks += [nn.ZeroPad2d((low, high, low, high)), nn.Conv2d(widths[-1], out_channels, head_kernel)]
+        else:
+            blocks.append(nn.ConvTranspose2d(widths[-1], out_channels, kernel_size, 2, padding, output_padding))
+        blocks.append(nn.Tanh())
+        self.blocks = nn.Sequential(*blocks)
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        if self.num_classes:
+            assert labels is not None, "a conditional generator needs labels"
+            z = torch.cat([z, one_hot(labels, self.num_classes, z.dtype)], 1)
+        h = self.project(z).view(len(z), self.top_channels, self.base, self.base)  # (B, C0, 4, 4)
+        h = torch.relu(self.project_norm(h))
+        return self.blocks(h)
+
+
+class DCGANDiscriminator(nn.Module):
+    """images (B, C, H, W) -> logits (B,): stride-2 convs with LeakyReLU 0.2, then a head on the last map."""
+
+    def __init__(
+        self,
+        shape: tuple[int, int, int],
+        num_classes: int,
+        *,
+        channels: int,
+        max_channels: int,
+        kernel_size: int,
+        norm: str,
+        head: str,
+        dense: int,
+        condition: str,
+    ) -> None:
+        super().__init__()
+        in_channels, resolution, _ = shape
+        self.num_classes = num_classes
+        self.label_channels = bool(num_classes) and condition == "channels"
+        base = base_size(resolution)
+        n_down = (resolution // base).bit_length() - 1
+        widths = [in_channels + (num_classes if self.label_channels else 0)]
+        widths += [min(channels * 2**i, max_channels) for i in range(n_down)]
+        layers: list[nn.Module] = []
+        for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
+            layers += [
+                nn.Conv2d(w_in, w_out, kernel_size, 2, DOWNSAMPLE[kernel_size], bias=norm == "none"),
+                norm_2d(norm, w_out),
+                nn.LeakyReLU(0.2),
+            ]
+        self.trunk = nn.Sequential(*layers)
+        self.feature_dim = widths[-1] * base * base
+        head_classes = num_classes if (num_classes and condition == "dense") else 0
+        self.head: nn.Module
+        if num_classes and condition == "projection":
+            self.head = ProjectionHead(self.feature_dim, num_classes)
+        else:
+            # head=conv: one k=base conv over the last map, i.e. a linear layer on its flattening.
+            self.head = ConcatHead(self.feature_dim, head_classes, hidden=dense if head == "dense" else None)
+
+    def features(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Flattened last feature map (B, F)."""
+        if self.label_channels:
+            assert labels is not None
+            x = torch.cat([x, label_channels(labels, self.num_classes, x)], 1)
+        return self.trunk(x).flatten(1)
+
+    def classify(self, h: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.head(h, labels)
+
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.classify(self.features(x, labels), labels)

@@ -1,0 +1,72 @@
+"""The illustrative experiments ("toys") of issue 8: why WGAN, why the gradient penalty.
+
+`run_toy(name, out)` runs one experiment, writes its PNG figure(s) and `<name>.json` (the numbers behind
+them, the settings, the seed and the wall time) into `out`, and returns where. `quick=True` shrinks each to
+seconds on a CPU; the default runs at the scale of its source. `TOYS.names()` lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganlab.toys import (  # noqa: F401  (importing a module registers its toy)
+    clipping_depth,
+    critic_1d,
+    critic_surface,
+    js_vs_emd,
+)
+from ganlab.toys.base import TOYS, Toy, ToyOutput
+
+__all__ = ["TOYS", "Toy", "ToyOutput", "run_toy", "write_docs_figures", "DOCS_FIGURES"]
+
+DOCS_FIGURES = Path("docs/figures/toys")  # where the quick figures shown in the docs live, from the repo root
+
+
+@contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    # torch's intra-op thread count is process-global: set it for the run only, then restore it.
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def run_toy(name: str, out: Path, quick: bool = False, seed: int = 0, threads: int | None = None) -> dict[str, Any]:
+    """Run toy `name`, write its figures and `<name>.json` into `out`; ConfigError for an unknown name."""
+    toy = TOYS.get(name, "toy")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with _torch_threads(threads):
+        result = toy.run(out, quick, seed)
+    seconds = time.perf_counter() - start
+    record = {
+        "toy": name,
+        "summary": toy.summary,
+        "source": toy.source,
+        "quick": quick,
+        "seed": seed,
+        "seconds": seconds,
+        "torch_threads": threads if threads is not None else torch.get_num_threads(),
+        "settings": result.settings,
+        "figures": [p.name for p in result.figures],
+        "numbers": result.numbers,
+    }
+    json_path = out / f"{name}.json"
+    json_path.write_text(json.dumps(record, indent=1) + "\n")
+    return {"figures": result.figures, "json": json_path, "numbers": result.numbers, "seconds": seconds}
+
+
+def write_docs_figures(out: Path = DOCS_FIGURES, seed: int = 0, threads: int | None = 1) -> dict[str, dict[str, Any]]:
+    """Run every toy with quick=True into `out` (default docs/figures/toys): the figures the docs show."""
+    return {name: run_toy(name, out, quick=True, seed=seed, threads=threads) for name in TOYS.names()}

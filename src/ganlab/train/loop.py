@@ -1,0 +1,253 @@
+"""The training loop: D steps, a G step, and at fixed cadences logging, samples, hooks, checkpoints.
+
+Losses are accumulated as device tensors and read once per `log.every` steps, so the loop adds no host
+syncs on other steps; the non-finite check reads the same accumulated values (a NaN anywhere in the
+window makes the sum NaN) and, at checkpoints, the weights.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch import Tensor
+from tqdm import tqdm
+
+from ganlab.errors import CheckpointError, Diverged, Interrupted
+from ganlab.train.checkpoint import load_latest
+from ganlab.train.hooks import Hook
+from ganlab.train.run_dir import JsonlWriter, RunDir
+from ganlab.train.snapshot import restore_snapshot, save_snapshot
+from ganlab.train.state import TrainState
+from ganlab.train.step import critic_updates, d_step, g_step
+from ganlab.viz.grids import render_samples, save_image_grid, save_point_cloud
+
+
+class Loop:
+    def __init__(self, state: TrainState, run: RunDir, hooks: Sequence[Hook] = (), progress: bool = True) -> None:
+        self.state, self.run, self.hooks = state, run, list(hooks)
+        self.progress = progress
+        self.accum: dict[str, Tensor] = {}  # running sums over the log window, on the device
+        self.accum_counts: dict[str, int] = {}  # how many values each sum holds (grad norms: once a window)
+        self.accum_steps = 0
+        self.elapsed_before = 0.0  # wall seconds of earlier sessions of this run
+        self.session_start = time.perf_counter()
+        self.stop_signal: str | None = None
+        self.messages: list[str] = []  # notes for the user (fallbacks, rollbacks), printed by the CLI
+        self.last_row: dict[str, Any] = {}
+        self.writer = None  # TensorBoard SummaryWriter, opened lazily
+
+    # --- time and state -------------------------------------------------------------------------------
+    def wall_s(self) -> float:
+        return self.elapsed_before + time.perf_counter() - self.session_start
+
+    def checkpoint(self) -> None:
+        cfg = self.state.config.train
+        self._check_weights()
+        loop_info = {
+            "elapsed_s": self.wall_s(),
+            "accum_steps": self.accum_steps,
+            "accum_counts": self.accum_counts,
+            "last_row": self.last_row,
+        }
+        save_snapshot(self.state, self.run.checkpoints, cfg.keep_checkpoints, loop_info, self.accum)
+
+    def restore(self) -> None:
+        path, tensors, info = load_latest(self.run.checkpoints, warn=self.messages.append)
+        loop_info, self.accum = restore_snapshot(self.state, tensors, info, path)
+        self.elapsed_before = float(loop_info.get("elapsed_s", 0.0))
+        self.accum_steps = int(loop_info.get("accum_steps", 0))
+        self.accum_counts = {k: int(v) for k, v in loop_info.get("accum_counts", {}).items()}
+        self.last_row = dict(loop_info.get("last_row", {}))
+        self.session_start = time.perf_counter()
+        self.run.truncate_logs(self.state.step)
+        self._apply_lr_scale()
+
+    def _apply_lr_scale(self) -> None:
+        cfg = self.state.config.optim
+        for opt, base in ((self.state.opt_g, cfg.g.lr), (self.state.opt_d, cfg.d.lr)):
+            for group in opt.param_groups:
+                group["lr"] = base * self.state.lr_scale
+
+    def _check_weights(self) -> None:
+        for name, module in (("G", self.state.G), ("D", self.state.D)):
+            params = [p.detach() for p in module.parameters()]
+            if not bool(torch.isfinite(torch.stack(torch._foreach_norm(params))).all()):
+                raise Diverged(self.state.step, f"a weight of {name}")
+
+    # --- logging --------------------------------------------------------------------------------------
+    def _accumulate(self, logs: dict[str, Tensor]) -> None:
+        for key, value in logs.items():
+            value = value.detach().float()
+            self.accum[key] = self.accum[key] + value if key in self.accum else value.clone()
+            self.accum_counts[key] = self.accum_counts.get(key, 0) + 1
+
+    def _read_accum(self) -> dict[str, float]:
+        if not self.accum:
+            return {}
+        keys = sorted(self.accum)
+        values = torch.stack([self.accum[k] for k in keys]).cpu().tolist()  # the one host sync per log
+        return {k: v / self.accum_counts[k] for k, v in zip(keys, values, strict=True)}
+
+    def log(self, metrics: JsonlWriter) -> None:
+        means = self._read_accum()
+        for key, value in means.items():
+            if value != value or value in (float("inf"), float("-inf")):
+                raise Diverged(self.state.step, key)
+        row: dict[str, Any] = {"step": self.state.step, "time_s": round(self.wall_s(), 3), **means}
+        for hook in self.hooks:
+            row.update(hook.on_log(self.state, row))
+        metrics.write(row)
+        self.tensorboard_scalars(row, "train")
+        self.last_row = row
+        self.accum, self.accum_counts, self.accum_steps = {}, {}, 0
+
+    def tensorboard_scalars(self, row: dict[str, Any], group: str) -> None:
+        if self.writer is None:
+            return
+        for key, value in row.items():
+            if key not in ("step", "time_s") and isinstance(value, (int, float)):
+                self.writer.add_scalar(f"{group}/{key}", value, self.state.step)
+
+    def save_samples(self) -> None:
+        state = self.state
+        fake = render_samples(state.sampling_G, state.fixed_z, state.fixed_labels)
+        path = self.run.samples / f"step_{state.step:07d}.png"
+        if state.data.kind == "points":
+            real = state.data.x[: len(fake) * 4]
+            save_point_cloud(fake, path, real, title=f"{state.config.name}, step {state.step}")
+        else:
+            nrow = state.num_classes or None
+            save_image_grid(fake, path, nrow=nrow)
+            if self.writer is not None:
+                from torchvision.utils import make_grid
+
+                self.writer.add_image(
+                    "samples", make_grid(fake.cpu(), nrow=nrow or 8, normalize=True, value_range=(-1, 1)), state.step
+                )
+
+    # --- the loop -------------------------------------------------------------------------------------
+    def fit(self) -> dict[str, Any]:
+        state, cfg = self.state, self.state.config
+        if cfg.log.tensorboard and self.writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(log_dir=str(self.run.path))
+        metrics = JsonlWriter(self.run.metrics)
+        for hook in self.hooks:
+            hook.on_start(state, self)
+        bar = tqdm(
+            total=cfg.train.steps,
+            initial=state.step,
+            unit="step",
+            desc=cfg.name,
+            disable=not self.progress,
+            dynamic_ncols=True,
+            file=sys.stderr,
+        )
+        try:
+            with _signals(self):
+                while state.step < cfg.train.steps:
+                    self._one_step()
+                    bar.update(1)
+                    self._cadences(metrics, bar)
+            self.save_samples()
+        finally:
+            bar.close()
+            metrics.close()
+            if self.writer is not None:
+                self.writer.flush()
+        return self.summary("completed")
+
+    def _one_step(self) -> None:
+        state, cfg = self.state, self.state.config
+        if self.stop_signal is not None:
+            self.checkpoint()
+            raise Interrupted(state.step, self.stop_signal)
+        measure = (state.step + 1) % cfg.log.every == 0 or state.step + 1 == cfg.train.steps
+        labels = None
+        for i in range(critic_updates(cfg.train, state.step)):
+            idx = state.sampler.next()
+            real, labels = state.data.batch(idx), state.data.batch_labels(idx)
+            if real.dim() == 4 and cfg.train.channels_last:
+                real = real.contiguous(memory_format=torch.channels_last)
+            d_logs = d_step(state, real, labels, measure and i == 0)
+            self._accumulate(d_logs) if i == 0 else None
+        # seed 001 §2.4: G is trained on the labels of the last real batch (class frequencies of the data).
+        self._accumulate(g_step(state, labels, measure))
+        state.step += 1
+        self.accum_steps += 1
+
+    def _cadences(self, metrics: JsonlWriter, bar: tqdm) -> None:
+        state, cfg = self.state, self.state.config
+        last = state.step == cfg.train.steps
+        if state.step % cfg.log.every == 0 or last:
+            self.log(metrics)
+            bar.set_postfix({k: f"{self.last_row[k]:.3g}" for k in ("loss_d", "loss_g") if k in self.last_row})
+        for hook in self.hooks:
+            hook.on_step_end(state, self)
+        if cfg.log.sample_every and state.step % cfg.log.sample_every == 0 and not last:
+            self.save_samples()
+        if state.step % cfg.train.checkpoint_every == 0 or last:
+            if self.accum:
+                self.log(metrics)  # the divergence check reads the window before a checkpoint is kept
+            self.checkpoint()
+
+    def summary(self, status: str, **extra: Any) -> dict[str, Any]:
+        state, cfg = self.state, self.state.config
+        wall = self.wall_s()
+        summary: dict[str, Any] = {
+            "status": status,
+            "steps": state.step,
+            "steps_planned": cfg.train.steps,
+            "d_steps": state.d_steps,
+            "wall_s": round(wall, 3),
+            "imgs_per_s": round(state.d_steps * cfg.train.batch_size / wall, 2) if wall > 0 else None,
+            "gen_steps_per_s": round(state.step / wall, 3) if wall > 0 else None,
+            "device": str(state.device),
+            "precision": cfg.train.precision,
+            "final": {k: v for k, v in self.last_row.items() if k not in ("step", "time_s")},
+            "warnings": [],
+            "messages": self.messages,
+            **extra,
+        }
+        for hook in self.hooks:
+            hook.on_end(state, summary)
+        return summary
+
+
+@contextmanager
+def _signals(loop: Loop) -> Iterator[None]:
+    """SIGINT/SIGTERM set a flag; the loop writes a checkpoint at the next step boundary and stops (exit 130)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        loop.stop_signal = signal.Signals(signum).name
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def rollback(loop: Loop, error: Diverged) -> None:
+    """Back to the last good checkpoint with the learning rates halved (train.on_divergence=rollback)."""
+    count, scale = loop.state.rollbacks + 1, loop.state.lr_scale * 0.5  # the checkpoint holds older values
+    try:
+        loop.restore()
+    except CheckpointError:
+        raise error from None
+    loop.state.rollbacks, loop.state.lr_scale = count, scale
+    loop._apply_lr_scale()
+    loop.messages.append(f"{error}; rolled back to step {loop.state.step} with learning rates x{scale:g}")

@@ -1,0 +1,115 @@
+"""TrainState: everything a step reads and everything a resume needs, in one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from ganlab.config.schema import Config, OptimizerConfig
+from ganlab.data.base import Dataset
+from ganlab.errors import ConfigError
+from ganlab.lipschitz import Lipschitz, build_lipschitz
+from ganlab.losses import LOSSES, AdversarialLoss
+from ganlab.models import build_models
+from ganlab.train.device import autocast
+from ganlab.train.sampler import BatchSampler
+from ganlab.tricks import TrickSet, build_tricks
+
+# One torch.Generator per purpose, each seeded from train.seed, so that a change in one stream (a trick that
+# draws noise, say) leaves the data order and the latent noise untouched, and resume restores each exactly.
+RNG_STREAMS = ("data", "noise", "penalty", "tricks")
+
+
+@dataclass
+class TrainState:
+    config: Config
+    device: torch.device
+    data: Dataset
+    G: nn.Module
+    D: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    scaler_g: torch.amp.GradScaler
+    scaler_d: torch.amp.GradScaler
+    loss: AdversarialLoss
+    lipschitz: Lipschitz
+    tricks: TrickSet
+    rng: dict[str, torch.Generator]
+    sampler: BatchSampler
+    fixed_z: Tensor  # (grid, z_dim): the noise of the sample grids, fixed for the whole run
+    fixed_labels: Tensor | None
+    step: int = 0  # generator updates done
+    d_steps: int = 0  # discriminator updates done
+    lr_scale: float = 1.0  # halved by each divergence rollback
+    rollbacks: int = 0
+    extra: dict[str, float] = field(default_factory=dict)  # small scalars hooks keep across resume
+
+    @property
+    def num_classes(self) -> int:
+        return self.data.num_classes if self.config.model.conditional else 0
+
+    @property
+    def sampling_G(self) -> nn.Module:
+        """The generator used for samples and evaluation: the weight average when kept."""
+        ema = self.tricks.get("ema")
+        return ema.average if ema is not None else self.G  # type: ignore[attr-defined]
+
+    def autocast(self):  # noqa: ANN201 - a context manager
+        return autocast(self.device, self.config.train.precision)
+
+    def noise(self, n: int) -> Tensor:
+        """z ~ N(0, I), (n, z_dim), from the run's noise stream."""
+        return torch.randn(n, self.config.model.z_dim, generator=self.rng["noise"], device=self.device)
+
+
+def make_optimizer(params, cfg: OptimizerConfig) -> torch.optim.Optimizer:  # noqa: ANN001
+    if cfg.name == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps)
+    return torch.optim.RMSprop(params, lr=cfg.lr, alpha=cfg.alpha, eps=cfg.eps)
+
+
+def make_generators(seed: int, device: torch.device) -> dict[str, torch.Generator]:
+    return {name: torch.Generator(device).manual_seed(seed * 1_000 + i + 1) for i, name in enumerate(RNG_STREAMS)}
+
+
+def build_state(cfg: Config, data: Dataset, device: torch.device) -> TrainState:
+    """A fresh state: models initialised from train.seed, optimizers, RNG streams, fixed grid noise."""
+    if cfg.model.conditional and data.labels is None:
+        raise ConfigError("model.conditional", f"a labelled dataset ({data.name} has no classes)", True)
+    if cfg.train.batch_size > len(data):
+        raise ConfigError("train.batch_size", f"at most the dataset size ({len(data)} samples)", cfg.train.batch_size)
+    torch.manual_seed(cfg.train.seed)  # initial weights
+    num_classes = data.num_classes if cfg.model.conditional else 0
+    G, D = build_models(cfg.model, data.shape, num_classes)
+    lipschitz = build_lipschitz(cfg.lipschitz)
+    D = lipschitz.prepare(D)
+    G, D = G.to(device), D.to(device)
+    if cfg.train.channels_last and data.kind == "image":
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    rng = make_generators(cfg.train.seed, device)
+    grid = torch.Generator(device).manual_seed(cfg.train.seed)
+    fixed_z = torch.randn(cfg.log.grid_size, cfg.model.z_dim, generator=grid, device=device)
+    fixed_labels = None
+    if num_classes:  # each row of the grid one class (seed 001 Fig. 9)
+        fixed_labels = torch.arange(cfg.log.grid_size, device=device) % num_classes
+    scaling = cfg.train.precision == "fp16"
+    return TrainState(
+        config=cfg,
+        device=device,
+        data=data,
+        G=G,
+        D=D,
+        opt_g=make_optimizer(G.parameters(), cfg.optim.g),
+        opt_d=make_optimizer(D.parameters(), cfg.optim.d),
+        scaler_g=torch.amp.GradScaler(device.type, enabled=scaling),
+        scaler_d=torch.amp.GradScaler(device.type, enabled=scaling),
+        loss=LOSSES.get(cfg.loss.name, "loss.name"),
+        lipschitz=lipschitz,
+        tricks=build_tricks(cfg.tricks, G, cfg.train.steps, rng["tricks"]),
+        rng=rng,
+        sampler=BatchSampler(len(data), cfg.train.batch_size, rng["data"]),
+        fixed_z=fixed_z,
+        fixed_labels=fixed_labels,
+    )

@@ -1,0 +1,95 @@
+"""One discriminator step and one generator step, written to read like the papers' algorithms.
+
+Step functions return scalar tensors; nothing here calls `.item()` (a host sync): the loop reads the
+accumulated values only when it logs.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ganlab.config.schema import TrainConfig
+from ganlab.train.device import frozen
+from ganlab.train.state import TrainState
+
+
+def critic_updates(cfg: TrainConfig, step: int) -> int:
+    """D updates before generator step `step` (0-based): n_critic, or the boost of seed 001 §5.3.1
+    (k = 100 for the first 100 iterations and every 500th) when train.critic_boost > 0."""
+    if cfg.critic_boost and (step < cfg.critic_boost_first or step % cfg.critic_boost_every == 0):
+        return cfg.critic_boost
+    return cfg.n_critic
+
+
+def generate(state: TrainState, n: int, labels: Tensor | None) -> Tensor:
+    """G(z) for fresh z: (n, C, H, W) in [-1, 1], or (n, D) points."""
+    fake = state.G(state.noise(n), labels)
+    if fake.dim() == 4 and state.config.train.channels_last:
+        fake = fake.contiguous(memory_format=torch.channels_last)
+    return fake
+
+
+def _probability(logits: Tensor, state: TrainState) -> Tensor:
+    """What users read as D(x): a probability for logistic losses, the raw output otherwise."""
+    return torch.sigmoid(logits) if state.loss.name in ("minimax", "non-saturating") else logits
+
+
+def d_step(state: TrainState, real: Tensor, labels: Tensor | None, measure: bool = False) -> dict[str, Tensor]:
+    """One update of D on a real batch and a fresh fake batch (seed 003 Alg. 1 lines 2-7)."""
+    with torch.no_grad(), state.autocast():  # no back-propagation into G during critic steps
+        fake = generate(state, len(real), labels)
+    fake = state.tricks.fake_for_d(fake, state.step)
+    with state.autocast():
+        real_in = state.tricks.d_input(real, state.step)
+        fake_in = state.tricks.d_input(fake, state.step)
+        real_logits, fake_logits = state.D(real_in, labels).float(), state.D(fake_in, labels).float()
+        real_t, fake_t = state.tricks.targets(torch.ones_like(real_logits), torch.zeros_like(fake_logits), state.step)
+        d_loss = state.loss.discriminator(real_logits, fake_logits, real_t, fake_t)
+        penalty = state.lipschitz.penalty(lambda x: state.D(x, labels), real_in, fake_in, state.rng["penalty"])
+    state.opt_d.zero_grad(set_to_none=True)
+    state.scaler_d.scale(d_loss + penalty.value).backward()
+    grad_norm = _grad_norm(state.D, state.scaler_d) if measure else None
+    state.scaler_d.step(state.opt_d)
+    state.scaler_d.update()
+    state.lipschitz.after_d_step(state.D)  # weight clipping lives here
+    state.d_steps += 1
+    out = {
+        "loss_d": d_loss.detach(),
+        "d_real": _probability(real_logits.detach(), state).mean(),
+        "d_fake": _probability(fake_logits.detach(), state).mean(),
+    }
+    if state.loss.is_critic:  # the critic's estimate of W1, without the penalty (seed 000 §5.1)
+        out["wasserstein"] = real_logits.detach().mean() - fake_logits.detach().mean()
+    if penalty.grad_norm is not None:
+        out["gp"] = penalty.value.detach()
+        out["grad_norm_interp"] = penalty.grad_norm
+    if grad_norm is not None:
+        out["grad_norm_d"] = grad_norm
+    return out
+
+
+def g_step(state: TrainState, labels: Tensor | None, measure: bool = False) -> dict[str, Tensor]:
+    """One update of G through the current D (seed 003 Alg. 1 lines 9-11)."""
+    batch_size = state.config.train.batch_size
+    with frozen(state.D), state.autocast():
+        fake = generate(state, batch_size, labels)
+        fake_logits = state.D(state.tricks.d_input(fake, state.step), labels).float()
+        g_loss = state.loss.generator(fake_logits)
+    state.opt_g.zero_grad(set_to_none=True)
+    state.scaler_g.scale(g_loss).backward()
+    grad_norm = _grad_norm(state.G, state.scaler_g) if measure else None
+    state.scaler_g.step(state.opt_g)
+    state.scaler_g.update()
+    state.tricks.after_g_step(state.G, state.step)
+    out = {"loss_g": g_loss.detach()}
+    if grad_norm is not None:
+        out["grad_norm_g"] = grad_norm
+    return out
+
+
+def _grad_norm(module: torch.nn.Module, scaler: torch.amp.GradScaler) -> Tensor:
+    """Global L2 norm of the parameter gradients (unscaled under fp16)."""
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+    return norm / scaler.get_scale() if scaler.is_enabled() else norm

@@ -1,0 +1,77 @@
+"""Tricks override only the hooks they need; a TrickSet chains the enabled ones at fixed points of a step.
+
+Hook points (all optional, identity by default):
+- `d_input(x, step)`: what D sees, for real and fake alike (instance noise);
+- `fake_for_d(fake, step)`: the fake batch D trains on (experience replay);
+- `targets(real_t, fake_t, step)`: D's regression targets (label smoothing, noisy labels);
+- `after_g_step(G, step)`: after each generator update (weight averaging);
+- `state_tensors()` / `load_state_tensors(d)`: what a checkpoint must hold for an exact resume.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+
+class Trick:
+    name = "trick"
+
+    def d_input(self, x: Tensor, step: int) -> Tensor:
+        return x
+
+    def fake_for_d(self, fake: Tensor, step: int) -> Tensor:
+        return fake
+
+    def targets(self, real_t: Tensor, fake_t: Tensor, step: int) -> tuple[Tensor, Tensor]:
+        return real_t, fake_t
+
+    def after_g_step(self, G: nn.Module, step: int) -> None:
+        return None
+
+    def state_tensors(self) -> dict[str, Tensor]:
+        return {}
+
+    def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
+        return None
+
+
+class TrickSet(Trick):
+    """The enabled tricks, applied in a fixed order."""
+
+    name = "tricks"
+
+    def __init__(self, tricks: list[Trick]) -> None:
+        self.tricks = tricks
+
+    def names(self) -> list[str]:
+        return [t.name for t in self.tricks]
+
+    def get(self, name: str) -> Trick | None:
+        return next((t for t in self.tricks if t.name == name), None)
+
+    def d_input(self, x: Tensor, step: int) -> Tensor:
+        for t in self.tricks:
+            x = t.d_input(x, step)
+        return x
+
+    def fake_for_d(self, fake: Tensor, step: int) -> Tensor:
+        for t in self.tricks:
+            fake = t.fake_for_d(fake, step)
+        return fake
+
+    def targets(self, real_t: Tensor, fake_t: Tensor, step: int) -> tuple[Tensor, Tensor]:
+        for t in self.tricks:
+            real_t, fake_t = t.targets(real_t, fake_t, step)
+        return real_t, fake_t
+
+    def after_g_step(self, G: nn.Module, step: int) -> None:
+        for t in self.tricks:
+            t.after_g_step(G, step)
+
+    def state_tensors(self) -> dict[str, Tensor]:
+        return {f"{t.name}.{k}": v for t in self.tricks for k, v in t.state_tensors().items()}
+
+    def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
+        for t in self.tricks:
+            prefix = f"{t.name}."
+            t.load_state_tensors({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)})

@@ -1,0 +1,1 @@
+"""Pictures: sample grids, point clouds, curves."""
