@@ -27,7 +27,29 @@ def note(message: str) -> None:
     click.echo(f"ganlab: {message}", err=True)
 
 
-@click.group(context_settings=CONTEXT)
+class LazyGroup(click.Group):
+    """Commands living in other packages, imported only when used (keeps `ganlab --help` fast)."""
+
+    LAZY = {
+        "toy": ("ganlab.toys.cli", "toy"),
+        "study": ("ganlab.studies.cli", "study"),
+        "report": ("ganlab.report.cli", "report"),
+        "bench": ("ganlab.bench", "bench"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            module, attr = self.LAZY[name]
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(package_name="ganlab")
 def cli() -> None:
     """Train, evaluate, diagnose and compare GANs; rerun the classic studies in one command."""

@@ -20,7 +20,8 @@ def gradient_norms(critic: Callable[[Tensor], Tensor], points: Tensor, create_gr
     points = points.detach().requires_grad_(True)
     out = critic(points)
     (grad,) = torch.autograd.grad(out.sum(), points, create_graph=create_graph)
-    return grad.flatten(1).float().norm(2, dim=1)
+    # At least fp32: under bf16/fp16 autocast the squared sum would lose the penalty's precision.
+    return grad.flatten(1).to(torch.promote_types(grad.dtype, torch.float32)).norm(2, dim=1)
 
 
 def gradient_penalty(norms: Tensor, weight: float, center: float = 1.0) -> Tensor:
