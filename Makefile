@@ -1,0 +1,46 @@
+# Set-up is part of every target: a fresh machine needs only `make demo` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.ganlab-installed
+FMNIST := /usr/share/datasets/fashion-mnist
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_OUT ?= runs/demo
+
+.PHONY: setup data browser demo test lint docs clean-demo
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# torch from the local wheel store where there is one (see README "Set-up"), else the registry's build
+	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1 || $(PY) -m pip install -q "torch>=2.2,<2.15" torchvision
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+data:
+	@[ -d $(FMNIST) ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; }
+
+browser:  # headless Chromium for the HTML report test
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+demo: setup data
+	@if [ -f $(DEMO_OUT)/summary.json ]; then echo "$(DEMO_OUT) already trained (make clean-demo to train again)"; \
+	else $(PY) -m ganlab train demo --set eval.every=250 --out $(DEMO_OUT); fi
+	$(PY) -m ganlab evaluate $(DEMO_OUT) --samples 5000
+	$(PY) -m ganlab sample $(DEMO_OUT) -n 100 -o $(DEMO_OUT)/sample.png
+	$(PY) -m ganlab report $(DEMO_OUT) -o $(DEMO_OUT)/report.html
+	@echo "run directory: $(DEMO_OUT)  sample grid: $(DEMO_OUT)/sample.png  metrics: $(DEMO_OUT)/metrics.jsonl, $(DEMO_OUT)/eval.json  report: $(DEMO_OUT)/report.html"
+
+test: setup data browser
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check src tests && $(VENV)/bin/ruff format --check src tests && $(VENV)/bin/mypy src
+
+docs: setup
+	$(PY) scripts/gen_config_docs.py
+
+clean-demo:
+	rm -rf $(DEMO_OUT)
