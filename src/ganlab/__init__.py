@@ -9,7 +9,7 @@ __all__ = ["load_config", "train", "load_run", "evaluate", "Config", "Run", "__v
 
 if TYPE_CHECKING:
     from ganlab.config import Config, load_config
-    from ganlab.evaluate import evaluate
+    from ganlab.evaluation import evaluate
     from ganlab.run import Run, load_run
     from ganlab.train import train
 
@@ -19,7 +19,7 @@ _LAZY = {
     "train": "ganlab.train",
     "load_run": "ganlab.run",
     "Run": "ganlab.run",
-    "evaluate": "ganlab.evaluate",
+    "evaluate": "ganlab.evaluation",
 }
 
 

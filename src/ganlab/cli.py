@@ -19,8 +19,14 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(f"ganlab: error: {message}", err=True)
+    click.echo(f"ganlab: error: {one_line(message)}", err=True)
     sys.exit(code)
+
+
+def one_line(message: str) -> str:
+    """The message with any line break inside it (a YAML key or a path may hold one) escaped, so an error
+    is always exactly one line."""
+    return "".join(repr(c)[1:-1] if len(f"a{c}b".splitlines()) > 1 else c for c in message)
 
 
 def note(message: str) -> None:
@@ -94,7 +100,7 @@ SET_HELP = "override a config key, e.g. --set train.steps=500 (repeatable)"
 def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bool, device: str, dry_run: bool) -> None:
     """Train one model. CONFIG is a preset name (`ganlab presets`) or a YAML file."""
     from ganlab.config import dump_yaml
-    from ganlab.errors import ConfigError, Diverged, Interrupted
+    from ganlab.errors import ConfigError, Interrupted
     from ganlab.train import default_out
     from ganlab.train import train as run_training
 
@@ -106,12 +112,10 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     if dry_run:
         click.echo(dump_yaml(cfg), nl=False)
         return
-    out_dir = Path(out) if out else default_out(cfg)
+    out_dir = (Path(out) if out else default_out(cfg)).expanduser().resolve()
     note(f"{'resuming' if resume else 'training'} {cfg.name} into {out_dir}")
     try:
         run = run_training(cfg, out=out_dir, resume=resume, device=device, progress=True)
-    except Diverged as exc:
-        raise Diverged(exc.step, f"{exc.what} (summary in {out_dir / 'summary.json'}; last good checkpoint kept)") from None
     except Interrupted:
         note(f"checkpoint written; continue with: ganlab train --resume --out {out_dir}")
         raise
@@ -124,9 +128,13 @@ def _report_run(run: Any) -> None:
     summary = run.summary
     samples = sorted((run.path / "samples").glob("step_*.png"))
     final = summary.get("final", {})
-    losses = ", ".join(f"{k}={v:.4g}" for k, v in final.items() if isinstance(v, (int, float)) and k.startswith(("loss", "wasser")))
+    losses = ", ".join(
+        f"{k}={v:.4g}" for k, v in final.items() if isinstance(v, (int, float)) and k.startswith(("loss", "wasser"))
+    )
     click.echo(f"run:      {run.path}")
-    click.echo(f"status:   {summary.get('status')} after {summary.get('steps')} steps in {summary.get('wall_s')} s ({summary.get('imgs_per_s')} img/s)")
+    click.echo(
+        f"status:   {summary.get('status')} after {summary.get('steps')} steps in {summary.get('wall_s')} s ({summary.get('imgs_per_s')} img/s)"
+    )
     if losses:
         click.echo(f"losses:   {losses}")
     evals = run.evals()
@@ -183,13 +191,17 @@ def sample(run_dir: str, n: int, class_id: int | None, seed: int, output: str | 
 @click.option("--metrics", "metric_list", help="comma-separated metric names (default: the run's eval.metrics)")
 @click.option("--samples", type=int, default=10_000, show_default=True, help="generated samples")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the generated samples")
-@click.option("--inception-weights", type=click.Path(dir_okay=False), envvar="GANLAB_INCEPTION_WEIGHTS",
-              help="local Inception weights for fid/kid/is/precision/recall (env GANLAB_INCEPTION_WEIGHTS)")
+@click.option(
+    "--inception-weights",
+    type=click.Path(dir_okay=False),
+    envvar="GANLAB_INCEPTION_WEIGHTS",
+    help="local Inception weights for fid/kid/is/precision/recall (env GANLAB_INCEPTION_WEIGHTS)",
+)
 def evaluate(run_dir: str, metric_list: str | None, samples: int, seed: int, inception_weights: str | None) -> None:
     """Compute metrics on the run's last checkpoint, print a table, write RUN/eval.json."""
     from ganlab.errors import ConfigError
-    from ganlab.evaluate import evaluate as run_evaluate
-    from ganlab.evaluate import format_table
+    from ganlab.evaluation import evaluate as run_evaluate
+    from ganlab.evaluation import format_table
     from ganlab.run import load_run
 
     if samples <= 1:
@@ -197,7 +209,9 @@ def evaluate(run_dir: str, metric_list: str | None, samples: int, seed: int, inc
     names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None
     run = load_run(run_dir)
     result = run_evaluate(run, metrics=names, samples=samples, inception_weights=inception_weights, seed=seed)
-    click.echo(format_table(json.loads((run.path / "eval.json").read_text()) if (run.path / "eval.json").is_file() else result))
+    click.echo(
+        format_table(json.loads((run.path / "eval.json").read_text()) if (run.path / "eval.json").is_file() else result)
+    )
 
 
 # --- data ---------------------------------------------------------------------------------------------
@@ -231,8 +245,12 @@ def data_check(name: str, root: str | None) -> None:
 
 @data.command("prepare", context_settings=CONTEXT)
 @click.argument("name", type=click.Choice(["carvana"]))
-@click.option("--images", required=True, type=click.Path(exists=True, file_okay=False), help="Carvana train/ photos (JPEG)")
-@click.option("--masks", required=True, type=click.Path(exists=True, file_okay=False), help="Carvana train_masks/ (GIF)")
+@click.option(
+    "--images", required=True, type=click.Path(exists=True, file_okay=False), help="Carvana train/ photos (JPEG)"
+)
+@click.option(
+    "--masks", required=True, type=click.Path(exists=True, file_okay=False), help="Carvana train_masks/ (GIF)"
+)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="output directory of 64x64 PNGs")
 @click.option("--size", default=64, show_default=True, type=click.IntRange(min=8), help="output side in pixels")
 def data_prepare(name: str, images: str, masks: str, out: str, size: int) -> None:

@@ -48,23 +48,56 @@ def _differs(cfg: Config, dotted: str, explicit: set[str]) -> bool:
     return getattr(getattr(cfg, section), key) != default
 
 
+def check_tricks(cfg: Config, explicit: set[str]) -> None:
+    """Each trick with the losses and architectures it can work with (seed 001 §4; docs in ganlab.tricks)."""
+    from ganlab.losses import LOSSES
+    from ganlab.tricks import COMPANION_KEYS
+
+    tricks = cfg.tricks
+    for key, owner in COMPANION_KEYS.items():
+        if getattr(tricks, owner) in (None, False) and _differs(cfg, f"tricks.{key}", explicit):
+            raise ConfigError(
+                f"tricks.{key}", f"only with tricks.{owner} on", f"tricks.{owner}={getattr(tricks, owner)}"
+            )
+    loss = LOSSES.get(cfg.loss.name, "loss.name")
+    for key in ("label_smoothing", "fake_label", "noisy_labels"):
+        if getattr(tricks, key) is not None and not loss.uses_targets:
+            raise ConfigError(
+                f"tricks.{key}",
+                "a loss with targets (minimax, non-saturating, least-squares)",
+                f"loss.name={cfg.loss.name}",
+            )
+    if tricks.replay is not None and tricks.replay_store > cfg.train.batch_size:
+        raise ConfigError(
+            "tricks.replay_store", f"at most train.batch_size ({cfg.train.batch_size})", tricks.replay_store
+        )
+    if tricks.minibatch_discrimination and cfg.lipschitz.name == "gp":
+        # Like batch norm, the layer couples the samples while the penalty treats each one alone (seed 001 §5.1.2).
+        raise ConfigError("tricks.minibatch_discrimination", "false with lipschitz.name=gp (it couples samples)", True)
+    if tricks.minibatch_discrimination and cfg.train.batch_size < 2:
+        raise ConfigError("train.batch_size", "at least 2 with minibatch discrimination", cfg.train.batch_size)
+    if tricks.virtual_batch_norm and (cfg.model.generator != "dcgan" or cfg.model.g_norm != "batch"):
+        # seed 001 §4.4: VBN replaces G's batch norm; the MLP generator and g_norm=none have none to replace.
+        got = f"model.generator={cfg.model.generator}, model.g_norm={cfg.model.g_norm}"
+        raise ConfigError("tricks.virtual_batch_norm", "model.generator=dcgan with model.g_norm=batch", got)
+    if tricks.unrolled is not None and cfg.lipschitz.name == "gp":
+        # The penalty is itself a gradient: differentiating look-ahead steps through it needs third derivatives.
+        raise ConfigError("tricks.unrolled", "lipschitz.name none, clip or sn (not gp)", tricks.unrolled)
+    if tricks.unrolled is not None and cfg.train.precision == "fp16":
+        raise ConfigError(
+            "train.precision", "fp32 or bf16 with tricks.unrolled (look-ahead is not loss-scaled)", "fp16"
+        )
+
+
 def check_compatibility(cfg: Config, explicit: set[str]) -> None:
     from ganlab.lipschitz import OWN_KEYS
-    from ganlab.losses import LOSSES
 
     for key, owner in OWN_KEYS.items():
         if cfg.lipschitz.name != owner and _differs(cfg, f"lipschitz.{key}", explicit):
             raise ConfigError(
                 f"lipschitz.{key}", f"only with lipschitz.name={owner}", f"lipschitz.name={cfg.lipschitz.name}"
             )
-    loss = LOSSES.get(cfg.loss.name, "loss.name")
-    for key in ("label_smoothing", "fake_label", "noisy_labels"):
-        if getattr(cfg.tricks, key) is not None and not loss.uses_targets:
-            raise ConfigError(
-                f"tricks.{key}",
-                "a loss with targets (minimax, non-saturating, least-squares)",
-                f"loss.name={cfg.loss.name}",
-            )
+    check_tricks(cfg, explicit)
     if cfg.lipschitz.name == "gp" and cfg.model.discriminator == "dcgan" and cfg.model.d_norm == "batch":
         # Batch norm couples the samples while the penalty treats each one alone (seed 001 §5.1.2).
         raise ConfigError("model.d_norm", "layer or none with lipschitz.name=gp (seed 001 §5.1.2)", "batch")
@@ -72,6 +105,10 @@ def check_compatibility(cfg: Config, explicit: set[str]) -> None:
         raise ConfigError("model.d_condition", "dense or projection for an MLP discriminator", "channels")
     if cfg.train.batch_size < 2 and (cfg.model.g_norm == "batch" or cfg.model.d_norm == "batch"):
         raise ConfigError("train.batch_size", "at least 2 with batch norm", cfg.train.batch_size)
+    from ganlab.metrics import METRICS
+
+    for name in cfg.eval.metrics:
+        METRICS.get(name, "eval.metrics")
     if cfg.eval.best_metric is not None and cfg.eval.best_metric not in cfg.eval.metrics:
         raise ConfigError(
             "eval.best_metric", f"one of eval.metrics ({', '.join(cfg.eval.metrics)})", cfg.eval.best_metric

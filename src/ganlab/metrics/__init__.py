@@ -14,7 +14,7 @@ from __future__ import annotations
 from ganlab.metrics.frechet import GaussianStats, feature_statistics, frechet_distance, frechet_distance_stats
 from ganlab.metrics.groups import EvalContext
 from ganlab.metrics.kernel import KernelDistance, kernel_distance
-from ganlab.metrics.registry import METRICS, MetricSpec, resolve_metric
+from ganlab.metrics.registry import METRICS, MetricSpec, higher_is_better, resolve_metric
 from ganlab.metrics.suite import MetricSuite, compute_metrics, default_metrics
 from ganlab.metrics.wasserstein import w1_exact
 
@@ -30,6 +30,7 @@ __all__ = [
     "feature_statistics",
     "frechet_distance",
     "frechet_distance_stats",
+    "higher_is_better",
     "kernel_distance",
     "resolve_metric",
     "w1_exact",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -148,6 +149,7 @@ def train_classifier(
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # weight init draws from the global stream
     model = DomainClassifier(train.shape[0], train.num_classes)
+    batch_size = min(batch_size, len(train))
     steps_per_epoch = len(train) // batch_size
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
@@ -177,8 +179,9 @@ def save_classifier(model: DomainClassifier, out_dir: Path, dataset: str, **reco
     """Write `<dataset>.safetensors` and `<dataset>.json` (with the weights' sha256) under `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     weights = out_dir / f"{dataset}.safetensors"
-    state = {name: stored(tensor) for name, tensor in model.state_dict().items()}
-    save_file(state, weights)
+    partial = weights.with_suffix(f".partial-{os.getpid()}")
+    save_file({name: stored(tensor) for name, tensor in model.state_dict().items()}, partial)
+    os.replace(partial, weights)  # atomic: a concurrent reader sees the old file or the new one, never half
     full = ClassifierRecord(
         dataset=dataset,
         num_classes=model.head.out_features,
@@ -189,7 +192,10 @@ def save_classifier(model: DomainClassifier, out_dir: Path, dataset: str, **reco
         sha256=sha256_of(weights),
         **record,  # type: ignore[arg-type]
     )
-    (out_dir / f"{dataset}.json").write_text(json.dumps(asdict(full), indent=2) + "\n")
+    record_path = out_dir / f"{dataset}.json"
+    partial = record_path.with_suffix(f".partial-{os.getpid()}")
+    partial.write_text(json.dumps(asdict(full), indent=2) + "\n")
+    os.replace(partial, record_path)  # written last: the record's presence means the weights are complete
     return full
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -18,7 +19,7 @@ from torch import Tensor
 from ganlab.config.schema import DataConfig
 from ganlab.data.base import Dataset, Split
 from ganlab.metrics import inception
-from ganlab.metrics.classifier import LoadedClassifier, dataset_images
+from ganlab.metrics.classifier import LoadedClassifier, dataset_images, sha256_of
 from ganlab.metrics.domain import (
     DomainFeatures,
     SplitLoader,
@@ -28,6 +29,7 @@ from ganlab.metrics.domain import (
     get_classifier,
 )
 from ganlab.metrics.frechet import GaussianStats, feature_statistics
+from ganlab.metrics.kernel import KID_SUBSET_SIZE, KID_SUBSETS
 from ganlab.metrics.modes import HQ_STDS, nearest_mode
 from ganlab.metrics.provenance import cache_root, ganlab_version, library_version
 from ganlab.metrics.wasserstein import W1_MAX_SAMPLES
@@ -58,13 +60,26 @@ class FeatureGroup:
 # --- domain: ganlab's classifier -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+READS_REAL_FEATURES = {"fd_domain", "kd_domain", "class_kl"}
+
+
 class DomainReference:
-    classifier: LoadedClassifier
-    real: DomainFeatures
-    stats: GaussianStats
-    stacked: bool
-    weights_file: str
+    """The verified classifier and, computed once and kept, the real set's features and their statistics.
+
+    The real side is computed only for metrics that read it (class_coverage, modes, kl_modes do not).
+    """
+
+    def __init__(self, classifier: LoadedClassifier, real: Dataset, weights_file: str) -> None:
+        self.classifier, self.real_data, self.weights_file = classifier, real, weights_file
+        self.stacked = real.index is not None
+
+    @cached_property
+    def real(self) -> DomainFeatures:
+        return domain_features(self.classifier, dataset_images(self.real_data), self.stacked)[0]
+
+    @cached_property
+    def stats(self) -> GaussianStats:
+        return feature_statistics(self.real.features)
 
 
 @dataclass(frozen=True)
@@ -89,9 +104,11 @@ def domain_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) ->
     stacked = real.index is not None
     load_split = ctx.load_split if ctx.load_split is not None and not stacked else default_split_loader(name)
     classifier = get_classifier(name, load_split, ctx.device)
-    features, _ = domain_features(classifier, dataset_images(real), stacked)
     weights = classifier_json(name).parent / classifier.record.weights_file
-    return DomainReference(classifier, features, feature_statistics(features.features), stacked, str(weights))
+    reference = DomainReference(classifier, real, str(weights))
+    if READS_REAL_FEATURES.intersection(names):
+        _ = reference.stats  # now, so periodic evaluations pay only for the samples
+    return reference
 
 
 def domain_measure(fake: Tensor, ref: DomainReference, names: tuple[str, ...], ctx: EvalContext) -> DomainMeasured:
@@ -107,6 +124,8 @@ def domain_provenance(ref: DomainReference, measured: DomainMeasured) -> dict[st
         "sha256": record.sha256,
         "classifier_test_accuracy": record.test_accuracy,
         "resize": measured.resize,
+        "kd_subsets": KID_SUBSETS,
+        "kd_subset_size": min(KID_SUBSET_SIZE, len(measured.fake.features), len(ref.real_data)),
         "library": ganlab_version(),
     }
 
@@ -117,8 +136,15 @@ def domain_provenance(ref: DomainReference, measured: DomainMeasured) -> dict[st
 @dataclass(frozen=True)
 class InceptionReference:
     pixels: Tensor  # uint8 (N, 3, H, W)
+    extractor: str  # torch-fidelity's name of the feature extractor
     weights: inception.InceptionWeights | None  # None for a stand-in extractor without weights
     cache_name: str | None
+
+
+@dataclass(frozen=True)
+class InceptionMeasured:
+    values: dict[str, float]
+    kid_subset_size: int
 
 
 def dataset_pixels(real: Dataset) -> Tensor:
@@ -134,31 +160,37 @@ def inception_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext)
     if weights is not None:  # name the real features by content so a cached copy is never stale
         digest = hashlib.sha256(pixels.numpy().tobytes()).hexdigest()[:16]
         cache_name = f"ganlab-{real.name}-{ctx.reference_split}-{len(pixels)}-{digest}-{weights.sha256[:8]}"
-    return InceptionReference(pixels, weights, cache_name)
+    return InceptionReference(pixels, ctx.inception_extractor, weights, cache_name)
 
 
 def inception_measure(
     fake: Tensor, ref: InceptionReference, names: tuple[str, ...], ctx: EvalContext
-) -> dict[str, float]:
-    return inception.inception_metrics(
+) -> InceptionMeasured:
+    values = inception.inception_metrics(
         [name for name in names if name in inception.RESULT_KEYS],
         inception.to_uint8_rgb(fake),
         ref.pixels,
         weights_path=ref.weights.path if ref.weights else None,
-        feature_extractor=ctx.inception_extractor,
+        feature_extractor=ref.extractor,
         seed=ctx.seed,
         cuda=torch.device(ctx.device).type == "cuda",
         real_cache_name=ref.cache_name,
         cache_root=cache_root() / "fidelity",
     )
+    return InceptionMeasured(values, min(inception.KID_SUBSET_SIZE, len(fake), len(ref.pixels)))
 
 
-def inception_provenance(ref: InceptionReference, measured: dict[str, float]) -> dict[str, Any]:
+def inception_provenance(ref: InceptionReference, measured: InceptionMeasured) -> dict[str, Any]:
+    sha256 = ref.weights.sha256 if ref.weights else None
+    if ref.weights is not None and ref.weights.path is None and inception.hub_weights_file().is_file():
+        sha256 = sha256_of(inception.hub_weights_file())  # downloaded during this evaluation
     return {
-        "extractor": inception.INCEPTION_EXTRACTOR if ref.weights else "stand-in (not Inception)",
+        "extractor": ref.extractor,
         "weights": ref.weights.source if ref.weights else None,
-        "sha256": ref.weights.sha256 if ref.weights else None,
+        "sha256": sha256,
         "resize": inception.RESIZE,
+        "kid_subsets": KID_SUBSETS,
+        "kid_subset_size": measured.kid_subset_size,
         "library": library_version("torch-fidelity"),
     }
 
@@ -221,7 +253,8 @@ def pixel_measure(fake: Tensor, ref: PixelReference, names: tuple[str, ...], ctx
 
 def pixel_provenance(ref: PixelReference, measured: PixelMeasured) -> dict[str, Any]:
     return {
-        "extractor": "none: flattened samples, Euclidean ground cost, uniform weights (an optimal assignment)",
+        "extractor": f"none: {len(measured.fake)} real vs {len(measured.fake)} generated flattened samples, "
+        "Euclidean ground cost, uniform weights (an optimal assignment)",
         "sha256": None,
         "resize": "none",
         "samples_per_side": len(measured.fake),

@@ -31,6 +31,7 @@ WEIGHTS_URL = (
 )
 WEIGHTS_SHA256_PREFIX = "6726825d"  # torch hub convention: the file name ends with the sha256's first digits
 WEIGHTS_ENV = "GANLAB_INCEPTION_WEIGHTS"
+KID_SUBSET_SIZE = 1000  # torch-fidelity's default; shrunk to the smaller set when that is smaller
 RESIZE = "uint8 quantisation, grey repeated to RGB, TF1-compatible bilinear to 299x299 (torch-fidelity)"
 
 # ganlab metric name -> torch-fidelity result key, and the calculate_metrics flag that produces it.
@@ -137,7 +138,7 @@ def inception_metrics(
     feature_extractor: str = INCEPTION_EXTRACTOR,
     seed: int = 0,
     cuda: bool = False,
-    kid_subset_size: int = 1000,
+    kid_subset_size: int = KID_SUBSET_SIZE,
     real_cache_name: str | None = None,
     cache_root: Path | None = None,
 ) -> dict[str, float]:

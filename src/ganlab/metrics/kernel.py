@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 from ganlab.errors import MetricError
@@ -64,8 +65,11 @@ def kernel_distance(
         raise MetricError(f"kernel distance needs at least 2 samples per set, got {len(fake)} and {len(real)}")
     rng = np.random.RandomState(seed)
     estimates = np.empty(subsets)
-    for i in range(subsets):
-        x = fake[rng.choice(len(fake), size, replace=False)]
-        y = real[rng.choice(len(real), size, replace=False)]
-        estimates[i] = mmd2_unbiased(polynomial_kernel(x, x), polynomial_kernel(x, y), polynomial_kernel(y, y))
+    # Hundreds of mid-sized products: a multi-threaded BLAS spins against the training loop's threads and can be
+    # 10x slower than one thread, so the kernels run on one BLAS thread.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for i in range(subsets):
+            x = fake[rng.choice(len(fake), size, replace=False)]
+            y = real[rng.choice(len(real), size, replace=False)]
+            estimates[i] = mmd2_unbiased(polynomial_kernel(x, x), polynomial_kernel(x, y), polynomial_kernel(y, y))
     return KernelDistance(mean=float(estimates.mean()), std=float(estimates.std()), subset_size=size, subsets=subsets)

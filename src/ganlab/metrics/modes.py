@@ -58,7 +58,9 @@ def modes_covered(mode_ids: Tensor, num_modes: int) -> int:
 
 def kl_to_uniform(mode_ids: Tensor, num_modes: int) -> float:
     """KL(generated mode histogram || uniform over num_modes)."""
-    return kl_divergence(class_histogram(mode_ids, num_modes), torch.full((num_modes,), 1.0 / num_modes))
+    return kl_divergence(
+        class_histogram(mode_ids, num_modes), torch.full((num_modes,), 1.0 / num_modes, dtype=torch.float64)
+    )
 
 
 def nearest_mode(points: Tensor, centers: Tensor) -> tuple[Tensor, Tensor]:

@@ -11,11 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from torch import Tensor
+
 from ganlab.data.base import Dataset
 from ganlab.errors import ConfigError, MetricError
 from ganlab.metrics import modes
 from ganlab.metrics.domain import classifier_available
 from ganlab.metrics.frechet import feature_statistics, frechet_distance_stats
+from ganlab.metrics.groups import (
+    DomainMeasured,
+    DomainReference,
+    InceptionMeasured,
+    MixtureReference,
+    PixelMeasured,
+    PixelReference,
+)
 from ganlab.metrics.kernel import kernel_distance
 from ganlab.metrics.wasserstein import w1_exact
 from ganlab.registry import Registry
@@ -26,12 +36,16 @@ Group = Literal["domain", "inception", "mixture", "pixels"]
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """One way of computing a metric: its feature group, what it needs, and (measured, reference) -> value."""
+    """One way of computing a metric: its feature group, what it needs, and (measured, reference, seed) -> value."""
 
     group: Group
     needs: tuple[Need, ...]
-    compute: Callable[[Any, Any, int], float]  # (group's measured features, group's reference, seed) -> value
-    summary: str
+    compute: Callable[[Any, Any, int], float]
+    higher_is_better: bool = False  # direction for choosing the best checkpoint
+
+    @property
+    def summary(self) -> str:
+        return (self.compute.__doc__ or "").strip()
 
 
 def is_mixture(data: Dataset) -> bool:
@@ -48,121 +62,86 @@ NEEDS: dict[Need, tuple[Callable[[Dataset], bool], str]] = {
     "classifier": (classifier_available, "a domain classifier (labelled images, or one shipped with ganlab)"),
     "inception": (lambda d: d.kind == "image" and d.shape[0] in (1, 3), "1- or 3-channel images"),
 }
-
-METRICS: Registry[tuple[MetricSpec, ...]] = Registry("metric")
-
-
-def inception_value(name: str) -> Callable[[Any, Any, int], float]:
-    return lambda measured, ref, seed: measured[name]
-
-
-for _name, _summary in (
-    ("fid", "Fréchet Inception distance (torch-fidelity)"),
-    ("kid", "kernel Inception distance, mean over subsets (torch-fidelity)"),
-    ("is", "Inception score, mean over splits (torch-fidelity)"),
-    ("precision", "improved precision, k=3 (torch-fidelity)"),
-    ("recall", "improved recall, k=3 (torch-fidelity)"),
-):
-    METRICS.add(_name, (MetricSpec("inception", ("image", "inception"), inception_value(_name), _summary),))
-
 DOMAIN: tuple[Need, ...] = ("image", "classifier")
 STACKED: tuple[Need, ...] = ("image", "stacked", "classifier")
 MIXTURE: tuple[Need, ...] = ("points", "mixture")
+INCEPTION: tuple[Need, ...] = ("image", "inception")
 
+
+# --- the metrics: (group's measured features, group's reference, seed) -> value --------------------------------
+
+
+def fd_domain(m: DomainMeasured, r: DomainReference, seed: int) -> float:
+    """Fréchet distance of ganlab's classifier's penultimate features (not FID)"""
+    return frechet_distance_stats(feature_statistics(m.fake.features), r.stats)
+
+
+def kd_domain(m: DomainMeasured, r: DomainReference, seed: int) -> float:
+    """unbiased polynomial-kernel MMD^2 (the KID estimator) of the same features"""
+    return kernel_distance(m.fake.features, r.real.features, seed=seed).mean
+
+
+def class_coverage(m: DomainMeasured, r: DomainReference, seed: int) -> float:
+    """share of classes receiving at least 1/(4K) of the samples"""
+    return modes.class_coverage(m.fake.classes, m.fake.num_classes)
+
+
+def class_kl(m: DomainMeasured, r: DomainReference, seed: int) -> float:
+    """KL(predicted classes of the samples || predicted classes of the real data)"""
+    return modes.class_kl(m.fake.classes, r.real.classes, m.fake.num_classes)
+
+
+def stacked_modes(m: DomainMeasured, r: DomainReference, seed: int) -> float:
+    """stacked sets: modes with at least one sample"""
+    return float(modes.modes_covered(m.fake.classes, m.fake.num_classes))
+
+
+def kl_modes(m: DomainMeasured, r: DomainReference, seed: int) -> float:
+    """KL(mode histogram of the samples || uniform over all modes)"""
+    return modes.kl_to_uniform(m.fake.classes, m.fake.num_classes)
+
+
+def mixture_modes(m: tuple[Tensor, Tensor], r: MixtureReference, seed: int) -> float:
+    """2-D mixtures: modes with at least one sample within 3 std"""
+    return float(modes.mixture_modes_covered(m[0], m[1], len(r.centers), r.std))
+
+
+def high_quality(m: tuple[Tensor, Tensor], r: MixtureReference, seed: int) -> float:
+    """2-D mixtures: share of samples within 3 std of their nearest mode"""
+    return modes.high_quality_share(m[1], r.std)
+
+
+def w1(m: PixelMeasured, r: PixelReference, seed: int) -> float:
+    """exact Wasserstein-1 (POT) between equal-size real and generated batches"""
+    return w1_exact(m.real, m.fake)
+
+
+def inception_value(name: str, summary: str) -> Callable[[InceptionMeasured, Any, int], float]:
+    def value(measured: InceptionMeasured, reference: Any, seed: int) -> float:
+        return measured.values[name]
+
+    value.__doc__ = summary
+    return value
+
+
+METRICS: Registry[tuple[MetricSpec, ...]] = Registry("metric")
+METRICS.add("fid", (MetricSpec("inception", INCEPTION, inception_value("fid", "Fréchet Inception distance")),))
+METRICS.add("kid", (MetricSpec("inception", INCEPTION, inception_value("kid", "kernel Inception distance")),))
+METRICS.add("is", (MetricSpec("inception", INCEPTION, inception_value("is", "Inception score"), True),))
 METRICS.add(
-    "fd_domain",
-    (
-        MetricSpec(
-            "domain",
-            DOMAIN,
-            lambda m, r, seed: frechet_distance_stats(feature_statistics(m.fake.features), r.stats),
-            "Fréchet distance of ganlab's classifier's penultimate features (not FID)",
-        ),
-    ),
+    "precision", (MetricSpec("inception", INCEPTION, inception_value("precision", "improved precision, k=3"), True),)
 )
+METRICS.add("recall", (MetricSpec("inception", INCEPTION, inception_value("recall", "improved recall, k=3"), True),))
+METRICS.add("fd_domain", (MetricSpec("domain", DOMAIN, fd_domain),))
+METRICS.add("kd_domain", (MetricSpec("domain", DOMAIN, kd_domain),))
+METRICS.add("class_coverage", (MetricSpec("domain", DOMAIN, class_coverage, True),))
+METRICS.add("class_kl", (MetricSpec("domain", DOMAIN, class_kl),))
 METRICS.add(
-    "kd_domain",
-    (
-        MetricSpec(
-            "domain",
-            DOMAIN,
-            lambda m, r, seed: kernel_distance(m.fake.features, r.real.features, seed=seed).mean,
-            "unbiased polynomial-kernel MMD^2 (the KID estimator) of the same features",
-        ),
-    ),
+    "modes", (MetricSpec("domain", STACKED, stacked_modes, True), MetricSpec("mixture", MIXTURE, mixture_modes, True))
 )
-METRICS.add(
-    "class_coverage",
-    (
-        MetricSpec(
-            "domain",
-            DOMAIN,
-            lambda m, r, seed: modes.class_coverage(m.fake.classes, m.fake.num_classes),
-            "share of classes receiving at least 1/(4K) of the samples",
-        ),
-    ),
-)
-METRICS.add(
-    "class_kl",
-    (
-        MetricSpec(
-            "domain",
-            DOMAIN,
-            lambda m, r, seed: modes.class_kl(m.fake.classes, r.real.classes, m.fake.num_classes),
-            "KL(predicted classes of samples || predicted classes of the real data)",
-        ),
-    ),
-)
-METRICS.add(
-    "kl_modes",
-    (
-        MetricSpec(
-            "domain",
-            STACKED,
-            lambda m, r, seed: modes.kl_to_uniform(m.fake.classes, m.fake.num_classes),
-            "KL(mode histogram of samples || uniform over all modes)",
-        ),
-    ),
-)
-METRICS.add(
-    "modes",
-    (
-        MetricSpec(
-            "domain",
-            STACKED,
-            lambda m, r, seed: float(modes.modes_covered(m.fake.classes, m.fake.num_classes)),
-            "stacked sets: modes with at least one sample",
-        ),
-        MetricSpec(
-            "mixture",
-            MIXTURE,
-            lambda m, r, seed: float(modes.mixture_modes_covered(m[0], m[1], len(r.centers), r.std)),
-            "2-D mixtures: modes with at least one sample within 3 std",
-        ),
-    ),
-)
-METRICS.add(
-    "high_quality",
-    (
-        MetricSpec(
-            "mixture",
-            MIXTURE,
-            lambda m, r, seed: modes.high_quality_share(m[1], r.std),
-            "2-D mixtures: share of samples within 3 std of their nearest mode",
-        ),
-    ),
-)
-METRICS.add(
-    "w1_exact",
-    (
-        MetricSpec(
-            "pixels",
-            (),
-            lambda m, r, seed: w1_exact(m.real, m.fake),
-            "exact Wasserstein-1 (POT) between equal-size real and generated batches",
-        ),
-    ),
-)
+METRICS.add("kl_modes", (MetricSpec("domain", STACKED, kl_modes),))
+METRICS.add("high_quality", (MetricSpec("mixture", MIXTURE, high_quality, True),))
+METRICS.add("w1_exact", (MetricSpec("pixels", (), w1),))
 
 
 def unmet_needs(spec: MetricSpec, data: Dataset) -> list[str]:
@@ -192,3 +171,8 @@ def check_names(names: list[str], key: str = "metrics") -> None:
     for name in names:
         if name not in METRICS:
             raise ConfigError(key, METRICS.describe_choices(name), name)
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether larger values of metric `name` are better (for choosing the best checkpoint)."""
+    return METRICS.get(name, key="eval.best_metric")[0].higher_is_better

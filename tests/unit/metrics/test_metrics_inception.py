@@ -7,6 +7,7 @@ import hashlib
 import pytest
 import torch
 import torch.nn.functional as F
+from threadpoolctl import threadpool_limits
 from torch.testing import assert_close
 from torch_fidelity import register_feature_extractor
 from torch_fidelity.feature_extractor_base import FeatureExtractorBase
@@ -74,14 +75,18 @@ def toy_dataset(n: int) -> Dataset:
 def test_adapter_equals_torch_fidelity_direct_computation():
     fake, real = toy_images(150, 2, 0.8), toy_dataset(200)
     names = ["fid", "kid", "is", "precision", "recall"]
-    values, provenance = compute_metrics(names, fake, real, seed=3, inception_extractor=STAND_IN)
+    with threadpool_limits(limits=1):  # KID's 600 tiny BLAS products crawl multi-threaded on a busy machine
+        values, provenance = compute_metrics(names, fake, real, seed=3, inception_extractor=STAND_IN)
 
     extractor = StandInExtractor(STAND_IN, ["features", "logits"]).eval()
     with torch.no_grad():
         fake_feats, fake_logits = extractor(inception.to_uint8_rgb(fake))
         real_feats, _ = extractor(inception.uint8_to_rgb(real.x))
-    fid = fid_statistics_to_metric(fid_features_to_statistics(fake_feats), fid_features_to_statistics(real_feats), False)
-    kid = kid_features_to_metric(fake_feats, real_feats, kid_subset_size=150, rng_seed=3, verbose=False)
+    fid = fid_statistics_to_metric(
+        fid_features_to_statistics(fake_feats), fid_features_to_statistics(real_feats), False
+    )
+    with threadpool_limits(limits=1):
+        kid = kid_features_to_metric(fake_feats, real_feats, kid_subset_size=150, rng_seed=3, verbose=False)
     isc = isc_features_to_metric(fake_logits, splits=10, shuffle=True, rng_seed=3)
     prc = prc_features_to_metric(fake_feats, real_feats, verbose=False)
 
@@ -92,7 +97,9 @@ def test_adapter_equals_torch_fidelity_direct_computation():
     assert_close(values["recall"], prc["recall"])
     # ganlab's own Fréchet distance (sqrtm) agrees with torch-fidelity's (eigenvalues) on these features.
     assert_close(frechet_distance_features(fake_feats, real_feats), values["fid"], rtol=1e-4, atol=1e-6)
-    assert provenance["features"]["inception"]["library"].startswith("torch-fidelity")
+    inception_provenance = provenance["features"]["inception"]
+    assert inception_provenance["library"].startswith("torch-fidelity")
+    assert inception_provenance["extractor"] == STAND_IN and inception_provenance["kid_subset_size"] == 150
 
 
 def test_offline_without_weights_is_one_line(monkeypatch, tmp_path):

@@ -48,7 +48,7 @@ def test_unbiased_mean_over_draws_from_one_distribution_is_zero():
         y = torch.randn(20, 5, generator=gen, dtype=torch.float64).numpy()
         k_xx, k_xy, k_yy = polynomial_kernel(x, x), polynomial_kernel(x, y), polynomial_kernel(y, y)
         unbiased[i] = mmd2_unbiased(k_xx, k_xy, k_yy)
-        biased[i] = (k_xx.mean() + k_yy.mean() - 2 * k_xy.mean())  # V-statistic: positive bias
+        biased[i] = k_xx.mean() + k_yy.mean() - 2 * k_xy.mean()  # V-statistic: positive bias
     standard_error = unbiased.std(ddof=1) / np.sqrt(draws)
     assert_close(float(unbiased.mean()), 0.0, atol=3 * standard_error, rtol=0)
     # The test has power: the biased estimator's mean is many standard errors above 0.
@@ -57,6 +57,10 @@ def test_unbiased_mean_over_draws_from_one_distribution_is_zero():
 
 def test_shifted_distribution_gives_positive_distance():
     gen = torch.Generator().manual_seed(4)
-    same = kernel_distance(torch.randn(400, 8, generator=gen), torch.randn(400, 8, generator=gen), subsets=10, subset_size=200)
-    shifted = kernel_distance(torch.randn(400, 8, generator=gen) + 1, torch.randn(400, 8, generator=gen), subsets=10, subset_size=200)
+    same = kernel_distance(
+        torch.randn(400, 8, generator=gen), torch.randn(400, 8, generator=gen), subsets=10, subset_size=200
+    )
+    shifted = kernel_distance(
+        torch.randn(400, 8, generator=gen) + 1, torch.randn(400, 8, generator=gen), subsets=10, subset_size=200
+    )
     assert shifted.mean > 20 * max(abs(same.mean), same.std)

@@ -50,7 +50,9 @@ def test_mixture_perfect_samples_cover_all_modes(name):
     assert modes.mixture_modes_covered(index, distance, len(centers), std) == len(centers)
     # P(|x - mu| <= 3 std) for an isotropic 2-D Gaussian is 1 - exp(-9/2); binomial standard error on 5000.
     expected = 1 - math.exp(-4.5)
-    assert_close(modes.high_quality_share(distance, std), expected, atol=4 * math.sqrt(expected * (1 - expected) / 5000), rtol=0)
+    assert_close(
+        modes.high_quality_share(distance, std), expected, atol=4 * math.sqrt(expected * (1 - expected) / 5000), rtol=0
+    )
 
 
 def test_mixture_one_mode_samples_cover_one_mode():

@@ -101,6 +101,7 @@ def test_default_metrics_filter_to_the_data(ring):
         default_metrics(["nope"], ring)
 
 
+@pytest.mark.slow
 def test_classifier_for_a_new_dataset_is_trained_once_and_cached():
     digits_test = load_dataset(DataConfig(name="digits"), "test")
     fake = digits_test.batch(torch.arange(100))
@@ -113,3 +114,12 @@ def test_classifier_for_a_new_dataset_is_trained_once_and_cached():
         warnings.simplefilter("error")  # the second use loads the cached classifier silently
         again, _ = compute_metrics(["class_coverage", "fd_domain"], fake, digits_test)
     assert again == values
+
+
+def test_direction_of_each_metric():
+    from ganlab.metrics import higher_is_better
+
+    assert higher_is_better("class_coverage") and higher_is_better("modes") and higher_is_better("is")
+    assert not higher_is_better("fd_domain") and not higher_is_better("w1_exact") and not higher_is_better("fid")
+    with pytest.raises(ConfigError, match="eval.best_metric"):
+        higher_is_better("nope")

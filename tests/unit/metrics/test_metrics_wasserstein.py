@@ -19,7 +19,9 @@ from ganlab.metrics.wasserstein import w1_exact
 def test_one_dimensional_equals_scipy_exactly():
     gen = torch.Generator().manual_seed(0)
     real, fake = torch.randn(300, 1, generator=gen), torch.rand(300, 1, generator=gen) * 3
-    assert_close(w1_exact(real, fake), wasserstein_distance(real[:, 0].numpy(), fake[:, 0].numpy()), rtol=1e-9, atol=1e-12)
+    assert_close(
+        w1_exact(real, fake), wasserstein_distance(real[:, 0].numpy(), fake[:, 0].numpy()), rtol=1e-9, atol=1e-12
+    )
 
 
 def test_equal_sizes_are_an_optimal_assignment():
