@@ -113,15 +113,36 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
         click.echo(dump_yaml(cfg), nl=False)
         return
     out_dir = (Path(out) if out else default_out(cfg)).expanduser().resolve()
-    note(f"{'resuming' if resume else 'training'} {cfg.name} into {out_dir}")
+    announce = _Announce(f"{'resuming' if resume else 'training'} {cfg.name} into {out_dir}")
     try:
-        run = run_training(cfg, out=out_dir, resume=resume, device=device, progress=True)
+        run = run_training(cfg, out=out_dir, resume=resume, device=device, hooks=[announce], progress=sys.stderr.isatty())
     except Interrupted:
         note(f"checkpoint written; continue with: ganlab train --resume --out {out_dir}")
         raise
     for message in run.messages:
         note(message)
+    for warning in run.summary.get("warnings", []):
+        note(f"warning: {warning['message'] if isinstance(warning, dict) else warning}")
     _report_run(run)
+
+
+class _Announce:
+    """Says where the run goes once its directory is taken (a refused --out prints only the error)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def on_start(self, state: Any, loop: Any) -> None:
+        note(self.message)
+
+    def on_log(self, state: Any, row: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def on_step_end(self, state: Any, loop: Any) -> None:
+        return None
+
+    def on_end(self, state: Any, summary: dict[str, Any]) -> None:
+        return None
 
 
 def _report_run(run: Any) -> None:

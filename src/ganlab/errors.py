@@ -39,9 +39,10 @@ class Diverged(GanlabError):
 
     exit_code = 3
 
-    def __init__(self, step: int, what: str) -> None:
-        self.step, self.what = step, what
-        super().__init__(f"training diverged at generator step {step}: {what} is not finite")
+    def __init__(self, step: int, what: str, detail: str = "") -> None:
+        self.step, self.what, self.detail = step, what, detail
+        tail = f"; {detail}" if detail else ""
+        super().__init__(f"training diverged at generator step {step}: {what} is not finite{tail}")
 
 
 class Interrupted(GanlabError):

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ganlab.config.schema import LipschitzConfig
-from ganlab.losses.penalties import gradient_norms, gradient_penalty, interpolates
+from ganlab.losses.penalties import gradient_norms, gradient_penalty, interpolates, skip_if_nonfinite
 from ganlab.registry import Registry
 
 Critic = Callable[[Tensor], Tensor]  # x (B, ...) -> scores (B,), labels already bound
@@ -62,11 +62,21 @@ class GradientPenalty(Lipschitz):
 
     def __init__(self, weight: float) -> None:
         self.weight = weight
+        self.grad_scaler: torch.amp.GradScaler | None = None  # D's scaler under fp16 (set by build_state)
 
     def penalty(self, critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None) -> PenaltyResult:
-        # The fake batch of this D step is reused: no extra generator forward (issue 6).
-        norms = gradient_norms(critic, interpolates(real, fake.detach(), generator))
-        return PenaltyResult(gradient_penalty(norms, self.weight), norms.detach().mean())
+        # The fake batch of this D step is reused and detached: no extra generator forward and no
+        # back-propagation into G during critic steps (issue 6).
+        points = interpolates(real, fake.detach(), generator)
+        scaler = self.grad_scaler
+        if scaler is None or not scaler.is_enabled():
+            norms = gradient_norms(critic, points)
+            return PenaltyResult(gradient_penalty(norms, self.weight), norms.detach().mean())
+        scale = scaler.scale(torch.ones((), device=real.device))  # the current factor, without a host sync
+        norms = gradient_norms(critic, points, grad_scale=scale)
+        finite = torch.isfinite(norms).all()
+        value = skip_if_nonfinite(gradient_penalty(norms, self.weight), finite)
+        return PenaltyResult(value, torch.where(finite, norms.detach().mean(), 0.0))
 
 
 class SpectralNorm(Lipschitz):

@@ -39,7 +39,7 @@ class Run:
     def _models(self, tensors: dict[str, dict[str, Tensor]], ema: bool) -> tuple[nn.Module, nn.Module]:
         from ganlab.lipschitz import build_lipschitz
 
-        G, D = build_models(self.config.model, self.sample_shape, self.num_classes)
+        G, D = build_models(self.config.model, self.sample_shape, self.num_classes, self.config.tricks)
         D = build_lipschitz(self.config.lipschitz).prepare(D)
         weights = tensors["tricks"] if ema else tensors["G"]
         if ema:

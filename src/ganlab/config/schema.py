@@ -162,6 +162,13 @@ class LogConfig:
     grid_size: int = opt(64, "samples in each fixed-noise grid", check=positive)
     tensorboard: bool = opt(True, "write TensorBoard events")
     hist_every: int = opt(0, "generator steps between weight histograms in TensorBoard (0 = off)", check=non_negative)
+    diagnostics: bool = opt(
+        True,
+        "training-health scalars in metrics.jsonl and warnings in summary.json (seed 001 §2.6.1; docs in ganlab.diagnostics)",
+    )
+    warn_window: int = opt(
+        8, "logged rows a warning rule looks back over: a trend must hold this long to be reported", check=positive
+    )
 
 
 @dataclass(frozen=True)
@@ -176,10 +183,51 @@ class TricksConfig:
         None, "share of D's real/fake targets flipped, e.g. 0.05 (seed 001 §4.5)", check=unit_interval
     )
     instance_noise: float | None = opt(
-        None, "initial std of Gaussian noise added to D's inputs, annealed to 0", check=positive
+        None, "initial std of Gaussian noise added to D's inputs, annealed to 0 (Sønderby et al. 2016)", check=positive
     )
     instance_noise_steps: int | None = opt(
         None, "generator steps over which instance noise anneals linearly to 0 (null = train.steps)", check=positive
+    )
+    replay: float | None = opt(
+        None,
+        "experience replay: share of D's fake batch drawn from a buffer of past samples, e.g. 0.5 (seed 001 §4.2)",
+        check=unit_interval,
+    )
+    replay_size: int = opt(1000, "experience replay: images the buffer holds, the oldest dropped first", check=positive)
+    replay_store: int = opt(
+        1,
+        "experience replay: fresh images stored per D step (seed 001 §4.2: one picked at random per batch)",
+        check=positive,
+    )
+    minibatch_discrimination: bool = opt(
+        False, "a minibatch discrimination layer in D's head, after its features (seed 001 §4.3; Salimans et al. 2016)"
+    )
+    mbd_kernels: int = opt(
+        128, "minibatch discrimination: B, features added per sample (seed 001 §4.3)", check=positive
+    )
+    mbd_kernel_dim: int = opt(5, "minibatch discrimination: C, rows of each kernel (seed 001 §4.3)", check=positive)
+    mbd_dense_after: bool = opt(
+        True,
+        "minibatch discrimination: a model.d_dense-unit layer after it; the one before is model.d_head=dense (seed 001 §4.3: both is best)",
+    )
+    virtual_batch_norm: bool = opt(
+        False, "virtual batch norm in G: statistics mixed with a fixed reference batch, 1/(batch+1) (seed 001 §4.4)"
+    )
+    vbn_reference_size: int = opt(
+        64, "virtual batch norm: size of the fixed reference batch of noise vectors (seed 001 §4.4)", check=positive
+    )
+    feature_matching: bool = opt(
+        False,
+        "G matches the mean of D.features on real and fake batches instead of the adversarial loss (Salimans et al. 2016 §3.1)",
+    )
+    unrolled: int | None = opt(
+        None,
+        "unrolled D: G's update answers D after k look-ahead steps, e.g. 5; D itself is unchanged (Metz et al. 2017)",
+        check=positive,
+    )
+    unrolled_second_order: bool = opt(
+        True,
+        "unrolled D: back-propagate through the look-ahead steps (Metz et al. 2017 §2.2); false = first order, cheaper",
     )
     ema: float | None = opt(
         None, "decay of the generator weight average used for samples and evaluation, e.g. 0.999", check=unit_interval

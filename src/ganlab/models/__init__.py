@@ -6,16 +6,17 @@ from collections.abc import Callable
 
 from torch import nn
 
-from ganlab.config.schema import ModelConfig
+from ganlab.config.schema import ModelConfig, TricksConfig
 from ganlab.errors import ConfigError
 from ganlab.models.dcgan import DCGANDiscriminator, DCGANGenerator, supported_resolution
-from ganlab.models.layers import dcgan_init
+from ganlab.models.layers import MinibatchSpec, dcgan_init
 from ganlab.models.mlp import MLPDiscriminator, MLPGenerator
 from ganlab.registry import Registry
 
 Shape = tuple[int, ...]
-# A builder takes the model section, the shape of one sample and the number of classes (0 = unconditional).
-Builder = Callable[[ModelConfig, Shape, int], nn.Module]
+# A builder takes the model section, the shape of one sample, the number of classes (0 = unconditional) and the
+# tricks section (the layer tricks: minibatch discrimination in D, virtual batch norm in G).
+Builder = Callable[[ModelConfig, Shape, int, TricksConfig], nn.Module]
 GENERATORS: Registry[Builder] = Registry("generator")
 DISCRIMINATORS: Registry[Builder] = Registry("discriminator")
 
@@ -28,8 +29,15 @@ def _image_shape(shape: Shape, key: str) -> tuple[int, int, int]:
     return (shape[0], shape[1], shape[2])
 
 
+def minibatch_spec(cfg: ModelConfig, tricks: TricksConfig) -> MinibatchSpec | None:
+    """The minibatch discrimination layer D gets, or None (seed 001 §4.3)."""
+    if not tricks.minibatch_discrimination:
+        return None
+    return MinibatchSpec(tricks.mbd_kernels, tricks.mbd_kernel_dim, cfg.d_dense if tricks.mbd_dense_after else None)
+
+
 @GENERATORS.register("dcgan")
-def _dcgan_g(cfg: ModelConfig, shape: Shape, num_classes: int) -> nn.Module:
+def _dcgan_g(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig) -> nn.Module:
     G = DCGANGenerator(
         cfg.z_dim,
         _image_shape(shape, "model.generator"),
@@ -40,13 +48,14 @@ def _dcgan_g(cfg: ModelConfig, shape: Shape, num_classes: int) -> nn.Module:
         norm=cfg.g_norm,
         head=cfg.g_head,
         head_kernel=cfg.g_head_kernel or cfg.kernel_size,
+        reference_size=tricks.vbn_reference_size if tricks.virtual_batch_norm else 0,
     )
     G.apply(dcgan_init)
     return G
 
 
 @DISCRIMINATORS.register("dcgan")
-def _dcgan_d(cfg: ModelConfig, shape: Shape, num_classes: int) -> nn.Module:
+def _dcgan_d(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig) -> nn.Module:
     D = DCGANDiscriminator(
         _image_shape(shape, "model.discriminator"),
         num_classes,
@@ -57,26 +66,30 @@ def _dcgan_d(cfg: ModelConfig, shape: Shape, num_classes: int) -> nn.Module:
         head=cfg.d_head,
         dense=cfg.d_dense,
         condition=cfg.d_condition,
+        minibatch=minibatch_spec(cfg, tricks),
     )
     D.apply(dcgan_init)
     return D
 
 
 @GENERATORS.register("mlp")
-def _mlp_g(cfg: ModelConfig, shape: Shape, num_classes: int) -> nn.Module:
+def _mlp_g(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig) -> nn.Module:
     return MLPGenerator(cfg.z_dim, shape, cfg.g_hidden, num_classes, tanh=len(shape) == 3)
 
 
 @DISCRIMINATORS.register("mlp")
-def _mlp_d(cfg: ModelConfig, shape: Shape, num_classes: int) -> nn.Module:
-    return MLPDiscriminator(shape, cfg.d_hidden, num_classes, cfg.d_condition)
+def _mlp_d(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig) -> nn.Module:
+    return MLPDiscriminator(shape, cfg.d_hidden, num_classes, cfg.d_condition, minibatch_spec(cfg, tricks))
 
 
-def build_models(cfg: ModelConfig, shape: Shape, num_classes: int) -> tuple[nn.Module, nn.Module]:
-    """(G, D) for samples of `shape`; num_classes > 0 only for conditional models."""
+def build_models(
+    cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig | None = None
+) -> tuple[nn.Module, nn.Module]:
+    """(G, D) for samples of `shape`; num_classes > 0 only for conditional models; `tricks` adds the layer tricks."""
     classes = num_classes if cfg.conditional else 0
-    G = GENERATORS.get(cfg.generator, "model.generator")(cfg, shape, classes)
-    D = DISCRIMINATORS.get(cfg.discriminator, "model.discriminator")(cfg, shape, classes)
+    tricks = tricks if tricks is not None else TricksConfig()
+    G = GENERATORS.get(cfg.generator, "model.generator")(cfg, shape, classes, tricks)
+    D = DISCRIMINATORS.get(cfg.discriminator, "model.discriminator")(cfg, shape, classes, tricks)
     return G, D
 
 

@@ -9,9 +9,18 @@ seed 004 §4.1's 1024-512-256-128; with g_head=upsample and 64 pixels, seed 000 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganlab.models.layers import ConcatHead, ProjectionHead, label_channels, norm_2d, one_hot
+from ganlab.models.layers import (
+    ConcatHead,
+    MinibatchHead,
+    MinibatchSpec,
+    ProjectionHead,
+    label_channels,
+    norm_2d,
+    one_hot,
+)
 
 # (kernel, padding, output_padding) making a stride-2 transposed conv exactly double its input.
 UPSAMPLE = {3: (1, 1), 4: (1, 0), 5: (2, 1)}
@@ -31,8 +40,45 @@ def supported_resolution(resolution: int) -> bool:
     return resolution >= 8 and base_size(resolution) in (4, 7)
 
 
+class SameConv2d(nn.Conv2d):
+    """Stride-1 convolution whose output has its input's size: zero padding (k - 1) // 2 before, k // 2 after.
+
+    The same maths as ZeroPad2d + Conv2d, faster: no padded copy of the input, and on the CPU an output with
+    few channels (the image head) is computed as the equal transposed convolution with the flipped kernel,
+    which oneDNN runs several times faster than a convolution with 1 or 3 output channels (benchmarks/).
+    """
+
+    FEW_OUTPUTS = 4
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int) -> None:
+        super().__init__(in_channels, out_channels, kernel_size)
+
+    def forward(self, x: Tensor) -> Tensor:  # (B, C_in, H, W) -> (B, C_out, H, W)
+        k = self.kernel_size[0]
+        high, trim = k // 2, 1 - k % 2  # pad k//2 on both sides, then drop the extra leading row/column
+        if x.device.type == "cpu" and self.out_channels <= self.FEW_OUTPUTS:
+            # conv2d(x, w, pad p) == conv_transpose2d(x, flip(w) with in/out swapped, pad k - 1 - p)
+            weight = self.weight.flip(2, 3).transpose(0, 1)
+            out = F.conv_transpose2d(x, weight.contiguous(memory_format=_layout(x)), self.bias, padding=k - 1 - high)
+        else:
+            out = F.conv2d(x, self.weight, self.bias, padding=high)
+        return out[..., trim:, trim:] if trim else out
+
+
+def _layout(x: Tensor) -> torch.memory_format:
+    return torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+
+
 class DCGANGenerator(nn.Module):
-    """z (B, z_dim) [+ one-hot label] -> images (B, C, H, W) in [-1, 1]."""
+    """z (B, z_dim) [+ one-hot label] -> images (B, C, H, W) in [-1, 1].
+
+    With reference_size R > 0, batch norm is virtual batch norm (seed 001 §4.4): a fixed reference batch of R
+    noise vectors (and labels, "a reference condition defined at the same time", seed 001 §4.4) is drawn at
+    construction, kept as buffers, and run through the network in front of every batch.
+    """
+
+    reference_z: Tensor  # (R, z_dim) buffer, with virtual batch norm
+    reference_labels: Tensor  # (R,) buffer, with virtual batch norm in a conditional G
 
     def __init__(
         self,
@@ -46,6 +92,7 @@ class DCGANGenerator(nn.Module):
         norm: str,
         head: str,
         head_kernel: int,
+        reference_size: int = 0,
     ) -> None:
         super().__init__()
         out_channels, resolution, _ = shape
@@ -55,31 +102,40 @@ class DCGANGenerator(nn.Module):
         widths = [min(channels * 2 ** (n_maps - 1 - i), max_channels) for i in range(n_maps)]
         self.top_channels = widths[0]
         self.project = nn.Linear(z_dim + num_classes, widths[0] * self.base**2)
-        self.project_norm = norm_2d(norm, widths[0])
+        self.project_norm = norm_2d(norm, widths[0], reference_size)
         padding, output_padding = UPSAMPLE[kernel_size]
         blocks: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [
                 nn.ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
-                norm_2d(norm, w_out),
+                norm_2d(norm, w_out, reference_size),
                 nn.ReLU(),
             ]
         if head == "conv":
-            # "same" padding, explicit so that even kernels pad (k/2 - 1, k/2) without a copy warning.
-            low, high = (head_kernel - 1) // 2, head_kernel // 2
-            blocks += [nn.ZeroPad2d((low, high, low, high)), nn.Conv2d(widths[-1], out_channels, head_kernel)]
+            # "same" padding (k/2 - 1, k/2 for even kernels) inside the conv; the Identity keeps the layer
+            # indices, hence the parameter names, of the explicit ZeroPad2d this replaced.
+            blocks += [nn.Identity(), SameConv2d(widths[-1], out_channels, head_kernel)]
         else:
             blocks.append(nn.ConvTranspose2d(widths[-1], out_channels, kernel_size, 2, padding, output_padding))
         blocks.append(nn.Tanh())
         self.blocks = nn.Sequential(*blocks)
+        self.reference_size = reference_size
+        if reference_size:
+            self.register_buffer("reference_z", torch.randn(reference_size, z_dim))
+        if reference_size and num_classes:  # a balanced reference condition
+            self.register_buffer("reference_labels", torch.arange(reference_size) % num_classes)
 
     def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        if self.reference_size:  # the reference batch goes first; its outputs are dropped at the end
+            z = torch.cat([self.reference_z.to(z.dtype), z])
         if self.num_classes:
             assert labels is not None, "a conditional generator needs labels"
+            if self.reference_size:
+                labels = torch.cat([self.reference_labels, labels])
             z = torch.cat([z, one_hot(labels, self.num_classes, z.dtype)], 1)
         h = self.project(z).view(len(z), self.top_channels, self.base, self.base)  # (B, C0, 4, 4)
         h = torch.relu(self.project_norm(h))
-        return self.blocks(h)
+        return self.blocks(h)[self.reference_size :]
 
 
 class DCGANDiscriminator(nn.Module):
@@ -97,6 +153,7 @@ class DCGANDiscriminator(nn.Module):
         head: str,
         dense: int,
         condition: str,
+        minibatch: MinibatchSpec | None = None,
     ) -> None:
         super().__init__()
         in_channels, resolution, _ = shape
@@ -117,7 +174,10 @@ class DCGANDiscriminator(nn.Module):
         self.feature_dim = widths[-1] * base * base
         head_classes = num_classes if (num_classes and condition == "dense") else 0
         self.head: nn.Module
-        if num_classes and condition == "projection":
+        if minibatch is not None:  # seed 001 §4.3: the dense layer before the layer is d_head=dense
+            before = dense if head == "dense" else None
+            self.head = MinibatchHead(self.feature_dim, num_classes, condition, before=before, spec=minibatch)
+        elif num_classes and condition == "projection":
             self.head = ProjectionHead(self.feature_dim, num_classes)
         else:
             # head=conv: one k=base conv over the last map, i.e. a linear layer on its flattening.

@@ -1,6 +1,9 @@
-"""Small layers shared by the architectures: conditioning and normalisation choices."""
+"""Small layers shared by the architectures: conditioning, normalisation choices, and the layer tricks
+(minibatch discrimination, seed 001 §4.3; virtual batch normalization, seed 001 §4.4)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -18,13 +21,115 @@ def label_channels(labels: Tensor, num_classes: int, like: Tensor) -> Tensor:
     return one_hot(labels, num_classes, like.dtype)[:, :, None, None].expand(b, num_classes, h, w)
 
 
-def norm_2d(kind: str, channels: int) -> nn.Module:
-    """batch -> BatchNorm2d; layer -> LayerNorm over (C, H, W) with per-channel affine; none -> identity."""
+def norm_2d(kind: str, channels: int, reference_size: int = 0) -> nn.Module:
+    """batch -> BatchNorm2d (or virtual batch norm when reference_size > 0); layer -> LayerNorm over (C, H, W)
+    with per-channel affine; none -> identity."""
     if kind == "batch":
-        return nn.BatchNorm2d(channels)
+        return VirtualBatchNorm2d(channels, reference_size) if reference_size else nn.BatchNorm2d(channels)
     if kind == "layer":
         return nn.GroupNorm(1, channels)  # one group = layer norm over C, H, W (seed 001 §5.1.2)
     return nn.Identity()
+
+
+class VirtualBatchNorm2d(nn.Module):
+    """Virtual batch norm (Salimans et al. 2016; seed 001 §4.4) on (R + B, C, H, W), the first R rows the reference.
+
+    The reference rows are normalised with the reference batch's statistics; each live sample x with those of
+    the union of the reference batch and x alone: stat = 1/(R+1) * stat(x) + (1 - 1/(R+1)) * stat(ref), for the
+    mean and the mean of squares, per channel. So a sample's output depends on no other live sample.
+    """
+
+    def __init__(self, channels: int, reference_size: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.reference_size, self.eps = reference_size, eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: Tensor) -> Tensor:  # (R + B, C, H, W) -> same
+        ref = x[: self.reference_size].float()
+        ref_mean, ref_sq = ref.mean((0, 2, 3)), ref.pow(2).mean((0, 2, 3))  # (C,)
+        new = 1.0 / (self.reference_size + 1)  # the seed's 1/(batch_size+1) coefficient
+        mean = new * x.float().mean((2, 3)) + (1.0 - new) * ref_mean  # (R + B, C)
+        sq = new * x.float().pow(2).mean((2, 3)) + (1.0 - new) * ref_sq
+        is_ref = torch.arange(len(x), device=x.device)[:, None] < self.reference_size  # (R + B, 1)
+        mean, sq = torch.where(is_ref, ref_mean, mean), torch.where(is_ref, ref_sq, sq)
+        inv_std = torch.rsqrt(sq - mean.pow(2) + self.eps)
+        scale = self.weight * inv_std  # (R + B, C)
+        out = (x.float() - mean[:, :, None, None]) * scale[:, :, None, None] + self.bias[:, None, None]
+        return out.to(x.dtype)
+
+
+class MinibatchDiscrimination(nn.Module):
+    """f (n, A) -> [f, o] (n, A + B) with o(x_i)_b = sum_j exp(-||M_i,b - M_j,b||_1), M_i = f(x_i) T (seed 001 §4.3).
+
+    T in R^{A x B x C} is held as a bias-free linear map A -> B*C, so weight clipping and spectral norm reach it.
+    A batch of identical samples gives o = n everywhere; samples far apart give o -> 1 (each only close to itself).
+    """
+
+    init_std = 0.05  # Salimans et al. 2016's released code initialises T with N(0, 0.05^2)
+
+    def __init__(self, in_features: int, kernels: int, kernel_dim: int) -> None:
+        super().__init__()
+        self.kernels, self.kernel_dim = kernels, kernel_dim
+        self.T = nn.Linear(in_features, kernels * kernel_dim, bias=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.normal_(self.T.weight, 0.0, self.init_std)
+
+    def forward(self, h: Tensor) -> Tensor:  # (n, A) -> (n, A + B)
+        M = self.T(h).view(len(h), self.kernels, self.kernel_dim)  # (n, B, C)
+        l1 = (M[:, None] - M[None]).abs().sum(-1)  # (n, n, B): ||M_i,b - M_j,b||_1
+        o = torch.exp(-l1).sum(1)  # (n, B), j = i included as in the seed's sum over j = 1..n
+        return torch.cat([h, o.to(h.dtype)], 1)
+
+
+@dataclass(frozen=True)
+class MinibatchSpec:
+    """Minibatch discrimination in D's head: B kernels of C rows, and the width of the dense layer after it."""
+
+    kernels: int
+    kernel_dim: int
+    after: int | None
+
+
+class MinibatchHead(nn.Module):
+    """D's head with minibatch discrimination: [h, onehot(y)] -> dense? -> MBD -> dense? -> logit (seed 001 §5.6 D)."""
+
+    def __init__(
+        self,
+        features: int,
+        num_classes: int,
+        condition: str,
+        *,
+        before: int | None,
+        spec: MinibatchSpec,
+    ) -> None:
+        super().__init__()
+        # The label joins by concatenation before the layers (dense), or by projection at the end.
+        self.concat_classes = num_classes if condition == "dense" else 0
+        width = features + self.concat_classes
+        layers: list[nn.Module] = []
+        if before is not None:
+            layers += [nn.Linear(width, before), nn.LeakyReLU(0.2)]
+            width = before
+        layers.append(MinibatchDiscrimination(width, spec.kernels, spec.kernel_dim))
+        width += spec.kernels
+        if spec.after is not None:
+            layers += [nn.Linear(width, spec.after), nn.LeakyReLU(0.2)]
+            width = spec.after
+        self.body = nn.Sequential(*layers)
+        self.out: nn.Module
+        if num_classes and condition == "projection":
+            self.out = ProjectionHead(width, num_classes)
+        else:
+            self.out = ConcatHead(width, 0, hidden=None)
+
+    def forward(self, h: Tensor, labels: Tensor | None) -> Tensor:  # h (B, F) -> (B,)
+        if self.concat_classes:
+            assert labels is not None
+            h = torch.cat([h, one_hot(labels, self.concat_classes, h.dtype)], 1)
+        return self.out(self.body(h), labels)
 
 
 class ProjectionHead(nn.Module):
@@ -67,6 +172,8 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
-    elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm)):
+    elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm, VirtualBatchNorm2d)):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
+    elif isinstance(module, MinibatchDiscrimination):
+        module.reset_parameters()  # `apply` visits T first; the layer keeps its own initialisation

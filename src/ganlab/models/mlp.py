@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ganlab.models.layers import ConcatHead, ProjectionHead, one_hot
+from ganlab.models.layers import ConcatHead, MinibatchHead, MinibatchSpec, ProjectionHead, one_hot
 
 
 class MLPGenerator(nn.Module):
@@ -35,7 +35,14 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """x (B, *shape) -> logits (B,); LeakyReLU 0.2 between layers (seed 000 §4.2)."""
 
-    def __init__(self, shape: tuple[int, ...], hidden: list[int], num_classes: int, condition: str) -> None:
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        hidden: list[int],
+        num_classes: int,
+        condition: str,
+        minibatch: MinibatchSpec | None = None,
+    ) -> None:
         super().__init__()
         self.num_classes = num_classes
         widths = [math.prod(shape), *hidden]
@@ -45,7 +52,9 @@ class MLPDiscriminator(nn.Module):
         self.trunk = nn.Sequential(*layers)
         self.feature_dim = widths[-1]
         self.head: nn.Module
-        if num_classes and condition == "projection":
+        if minibatch is not None:  # seed 001 §4.3, after the last hidden layer
+            self.head = MinibatchHead(self.feature_dim, num_classes, condition, before=None, spec=minibatch)
+        elif num_classes and condition == "projection":
             self.head = ProjectionHead(self.feature_dim, num_classes)
         else:
             self.head = ConcatHead(self.feature_dim, num_classes, hidden=None)

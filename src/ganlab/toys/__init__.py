@@ -8,6 +8,8 @@ seconds on a CPU; the default runs at the scale of its source. `TOYS.names()` li
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +22,9 @@ from ganlab.toys import (  # noqa: F401  (importing a module registers its toy)
     clipping_depth,
     critic_1d,
     critic_surface,
+    generator_gradient,
     js_vs_emd,
+    mixture,
 )
 from ganlab.toys.base import TOYS, Toy, ToyOutput
 
@@ -67,6 +71,13 @@ def run_toy(name: str, out: Path, quick: bool = False, seed: int = 0, threads: i
     return {"figures": result.figures, "json": json_path, "numbers": result.numbers, "seconds": seconds}
 
 
-def write_docs_figures(out: Path = DOCS_FIGURES, seed: int = 0, threads: int | None = 1) -> dict[str, dict[str, Any]]:
-    """Run every toy with quick=True into `out` (default docs/figures/toys): the figures the docs show."""
-    return {name: run_toy(name, out, quick=True, seed=seed, threads=threads) for name in TOYS.names()}
+def write_docs_figures(out: Path = DOCS_FIGURES, seed: int = 0, threads: int | None = 1) -> list[Path]:
+    """Run every toy with quick=True and copy its PNGs into `out` (default docs/figures/toys); JSONs stay out."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in TOYS.names():
+            for figure in run_toy(name, Path(scratch) / name, quick=True, seed=seed, threads=threads)["figures"]:
+                written.append(Path(shutil.copy2(figure, out / figure.name)))
+    return written

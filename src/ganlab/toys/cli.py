@@ -11,7 +11,9 @@ TOY_NAMES = ["js-vs-emd", "critic-1d", "critic-surface", "clipping-depth", "gene
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("name", type=click.Choice(TOY_NAMES))
-@click.option("--out", type=click.Path(file_okay=False), help="folder for the figures and JSON (default runs/toys/NAME)")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="folder for the figures and JSON (default runs/toys/NAME)"
+)
 @click.option("--quick", is_flag=True, help="a reduced scale that finishes in under a minute on 2 CPU cores")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of every random draw")
 def toy(name: str, out: str | None, quick: bool, seed: int) -> None:

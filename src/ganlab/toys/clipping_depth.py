@@ -65,7 +65,8 @@ def layer_gradient_norms(D: MLP, real: Tensor, fake: Tensor, spec: CriticSpec) -
         acts_real[-1].squeeze(-1), acts_fake[-1].squeeze(-1), real.new_ones(()), real.new_zeros(())
     )
     loss.backward()
-    return [float(torch.cat([hr.grad, hf.grad]).norm()) for hr, hf in zip(acts_real, acts_fake, strict=True)]
+    grads = [(hr.grad, hf.grad) for hr, hf in zip(acts_real, acts_fake, strict=True)]
+    return [float(torch.cat([gr, gf]).norm()) for gr, gf in grads if gr is not None and gf is not None]
 
 
 def fixed_fake(data: Tensor, settings: DepthSettings, generator: torch.Generator) -> Tensor:

@@ -19,9 +19,9 @@ def batch_of(points: Tensor, batch: int, generator: torch.Generator) -> Tensor:
     return points[torch.randint(len(points), (batch,), generator=generator)]
 
 
-def centres_of(name: str) -> tuple[Tensor, float]:
+def centres_of(name: str, noise: float | None = None) -> tuple[Tensor, float]:
     """(centres (M, 2), component std) of a Gaussian-mixture set, as the mode metrics need them."""
-    return mixture_modes(name)
+    return mixture_modes(name, noise)
 
 
 def extent(points: Tensor, margin: float) -> float:

@@ -2,51 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from ganlab.config.loading import dump_yaml, load_config
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError, Diverged, Interrupted
+from ganlab.train.checkpoint import has_checkpoints
 from ganlab.train.device import resolve_device
+from ganlab.train.divergence import divergence_detail, rollback
 from ganlab.train.hooks import Hook
-from ganlab.train.loop import Loop, rollback
+from ganlab.train.loop import Loop
 from ganlab.train.run_dir import RunDir
+from ganlab.train.snapshot import training_identity
 from ganlab.train.state import build_state
 
 if TYPE_CHECKING:
     from ganlab.run import Run
-
-# Keys a resume may change: how long to train and what to log, never what is trained.
-RESUMABLE_SECTIONS = ("eval", "log")
-RESUMABLE_KEYS = ("train.steps", "train.checkpoint_every", "train.keep_checkpoints", "train.threads")
 
 
 def default_out(config: Config) -> Path:
     return Path("runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def _check_resume_config(stored: Config, given: Config) -> Config:
-    """The stored config, with the resumable keys taken from `given`; other differences are refused."""
-    from ganlab.config.loading import to_dict
+def _first_difference(a: Any, b: Any, prefix: str = "") -> tuple[str, Any] | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in a:
+            found = _first_difference(a[key], b.get(key), f"{prefix}{key}.")
+            if found is not None:
+                return found
+        return None
+    return None if a == b else (prefix.rstrip("."), b)
 
-    a, b = to_dict(stored), to_dict(given)
-    differing = [
-        f"{section}.{key}"
-        for section in a
-        if isinstance(a[section], dict) and section not in RESUMABLE_SECTIONS
-        for key in a[section]
-        if a[section][key] != b[section][key] and f"{section}.{key}" not in RESUMABLE_KEYS
-    ]
-    if differing:
+
+def _check_resume_config(stored: Config, given: Config) -> Config:
+    """The given config when it differs from the stored one only in resumable keys; ConfigError otherwise."""
+    found = _first_difference(training_identity(stored), training_identity(given))
+    if found is not None:
         raise ConfigError(
-            differing[0],
-            "the value this run was started with (only train.steps, eval.* and log.* may change on --resume)",
-            b[differing[0].split(".")[0]][differing[0].split(".")[1]],
+            found[0],
+            "the value this run was started with (only train.steps, train.checkpoint_every, train.keep_checkpoints, "
+            "train.threads, train.on_divergence, train.max_rollbacks, eval.* and log.* may change on --resume)",
+            found[1],
         )
     return given
 
@@ -66,33 +68,58 @@ def train(
     hooks: Sequence[Hook] | None = None,
     progress: bool = False,
 ) -> Run:
-    """Train one model into `out` (a new run directory, or an existing one with resume=True)."""
-    from ganlab.data import load_dataset
+    """Train one model into `out` (a new run directory, or an existing one with resume=True).
+
+    With resume=True a run directory that holds no run yet (a first attempt killed before it wrote its
+    config) is started from step 0, so the same command line can be re-issued after any crash.
+    """
     from ganlab.run import load_run
 
     dev = resolve_device(device)
-    run = RunDir(Path(out) if out is not None else default_out(config))
+    run = RunDir((Path(out) if out is not None else default_out(config)).expanduser().resolve())
+    messages: list[str] = []
     if resume and run.config.is_file():
         config = _check_resume_config(load_config(run.config), config)
-    run.create(resume)
-    run.acquire()
+    elif resume and not run.holds_run():
+        messages.append(f"no run in {run.path} yet: starting it from step 0")
+    created = run.make()
+    run.acquire()  # before any check: a second writer is told who holds the run
     try:
-        if config.train.threads:
-            torch.set_num_threads(config.train.threads)
-        if dev.type == "cuda":
-            torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels
-        data = load_dataset(config.data, "train").to(dev)
-        state = build_state(config, data, dev)
-        all_hooks = list(hooks) if hooks is not None else make_hooks(config, state, data, dev)
-        loop = Loop(state, run, all_hooks, progress=progress)
-        if resume and run.checkpoints.exists():
-            loop.restore()
-        else:
-            run.config.write_text(dump_yaml(config), encoding="utf-8")
+        run.check_start(resume)
+        loop = _prepare(config, run, resume, dev, hooks, progress, messages)
         _fit(loop)
+    except BaseException:
+        if created and not run.config.is_file():
+            run.discard()  # failed before anything was written: leave no empty run directory behind
+        raise
     finally:
         run.release()
     return load_run(run.path, messages=loop.messages)
+
+
+def _prepare(config: Config, run: RunDir, resume: bool, dev, hooks, progress, messages) -> Loop:  # noqa: ANN001
+    """Data, state and loop; restored from the last good checkpoint on resume. Writes config.yaml last,
+    after everything that can refuse the run has passed."""
+    from ganlab.data import load_dataset
+
+    if config.train.threads:
+        torch.set_num_threads(config.train.threads)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels
+    data = load_dataset(config.data, "train").to(dev)
+    state = build_state(config, data, dev)
+    all_hooks = [*make_hooks(config, state, data, dev), *(hooks or ())]  # the caller's hooks run last
+    loop = Loop(state, run, all_hooks, progress=progress)
+    loop.messages.extend(messages)
+    if resume and has_checkpoints(run.checkpoints):
+        loop.restore()  # refuses (nothing written) when no checkpoint verifies
+    elif resume:
+        if run.config.is_file():
+            loop.messages.append(f"no complete checkpoint in {run.checkpoints} yet: starting from step 0")
+        run.truncate_logs(0)
+    run.remove_leftovers()
+    run.write_config(dump_yaml(config))
+    return loop
 
 
 def _fit(loop: Loop) -> None:
@@ -106,10 +133,15 @@ def _fit(loop: Loop) -> None:
             if cfg.on_divergence == "rollback" and loop.state.rollbacks < cfg.max_rollbacks:
                 rollback(loop, exc)
                 continue
+            detail = divergence_detail(loop, exc)
             loop.run.write_summary(loop.summary("diverged", diverged_at=exc.step, diverged_on=exc.what))
-            raise
+            raise Diverged(exc.step, exc.what, detail) from None
         except Interrupted:
             loop.run.write_summary(loop.summary("interrupted"))
+            raise
+        except OSError as exc:  # a full disk, say: record it if the disk still takes a small file
+            with contextlib.suppress(OSError):
+                loop.run.write_summary(loop.summary("failed", error=f"{exc.strerror or exc}"))
             raise
 
 

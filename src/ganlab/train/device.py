@@ -30,6 +30,18 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
     return torch.autocast(device.type, dtype=DTYPES[precision])
 
 
+def compile_models(G: torch.nn.Module, D: torch.nn.Module, compile_critic: bool = True) -> None:
+    """torch.compile the forward of G (and D) in place (train.compile=true).
+
+    `Module.compile` keeps the module object and its parameter names, so `state.G`/`state.D` stay the plain
+    modules a checkpoint saves (no `_orig_mod.` prefix) while every call runs the compiled forward. A critic
+    under the gradient penalty stays eager: AOTAutograd graphs cannot be differentiated twice.
+    """
+    G.compile()
+    if compile_critic:
+        D.compile()
+
+
 @contextlib.contextmanager
 def frozen(module: torch.nn.Module) -> Iterator[None]:
     """No parameter gradients for `module` inside the block (D during G's step saves its weight grads)."""

@@ -41,7 +41,8 @@ class PeriodicEvaluation(Hook):
         self.best_metric = config.eval.best_metric or self.evaluator.names[0]
         self.higher = higher_is_better(self.best_metric)
         self.best: float | None = None
-        self.seconds = time.perf_counter() - start  # the set-up counts towards evaluation's share
+        self.setup_s = time.perf_counter() - start  # reference statistics, before the loop's clock starts
+        self.seconds = 0.0  # evaluations inside the loop
         self.count = 0
 
     def on_start(self, state: TrainState, loop: Loop) -> None:
@@ -89,6 +90,8 @@ class PeriodicEvaluation(Hook):
     def on_end(self, state: TrainState, summary: dict[str, Any]) -> None:
         wall = summary.get("wall_s") or 0.0
         summary["eval_s"] = round(self.seconds, 3)
+        summary["eval_setup_s"] = round(self.setup_s, 3)
+        summary["evaluations"] = self.count
         summary["eval_share"] = round(self.seconds / wall, 4) if wall else None
         if self.best is not None:
             summary["best"] = {"metric": self.best_metric, "value": self.best}

@@ -1,8 +1,9 @@
 """The training loop: D steps, a G step, and at fixed cadences logging, samples, hooks, checkpoints.
 
 Losses are accumulated as device tensors and read once per `log.every` steps, so the loop adds no host
-syncs on other steps; the non-finite check reads the same accumulated values (a NaN anywhere in the
-window makes the sum NaN) and, at checkpoints, the weights.
+syncs on other steps. The divergence watch (train/divergence.py) folds each step's losses and gradients
+into a device flag; it is read in that same sync, with the weights, at every log step and before every
+checkpoint, so a checkpoint on disk is always a good one.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import torch
 from torch import Tensor
 from tqdm import tqdm
 
-from ganlab.errors import CheckpointError, Diverged, Interrupted
-from ganlab.train.checkpoint import load_latest
+from ganlab.errors import Interrupted
+from ganlab.train.checkpoint import has_checkpoints, load_latest
+from ganlab.train.divergence import DivergenceWatch, raise_if_diverged, weights_finite
 from ganlab.train.hooks import Hook
 from ganlab.train.run_dir import JsonlWriter, RunDir
 from ganlab.train.snapshot import restore_snapshot, save_snapshot
@@ -40,22 +42,41 @@ class Loop:
         self.stop_signal: str | None = None
         self.messages: list[str] = []  # notes for the user (fallbacks, rollbacks), printed by the CLI
         self.last_row: dict[str, Any] = {}
-        self.writer = None  # TensorBoard SummaryWriter, opened lazily
+        self.writer: Any = None  # TensorBoard SummaryWriter, opened lazily
+        self.saved_step = -1  # step of the checkpoint last written or restored
+        self.checked_step = -1  # step of the last divergence check that passed
+        self.purge_step: int | None = None  # TensorBoard events after the restored step are hidden
+        self.watch = DivergenceWatch(state.device, check_grads=not state.scaler_g.is_enabled())
 
     # --- time and state -------------------------------------------------------------------------------
     def wall_s(self) -> float:
         return self.elapsed_before + time.perf_counter() - self.session_start
 
     def checkpoint(self) -> None:
+        """Write the state at this step, after the divergence check (a checkpoint on disk is a good one)."""
         cfg = self.state.config.train
-        self._check_weights()
+        if self.checked_step != self.state.step:  # a log step has just checked this very state
+            self.check()
         loop_info = {
             "elapsed_s": self.wall_s(),
             "accum_steps": self.accum_steps,
             "accum_counts": self.accum_counts,
             "last_row": self.last_row,
         }
-        save_snapshot(self.state, self.run.checkpoints, cfg.keep_checkpoints, loop_info, self.accum)
+        try:
+            save_snapshot(self.state, self.run.checkpoints, cfg.keep_checkpoints, loop_info, self.accum)
+        except OSError as exc:  # a full disk, say: say what was being written and what is still there
+            raise OSError(
+                exc.errno,
+                f"{exc.strerror or exc} while writing checkpoint step_{self.state.step:07d} ({self._kept()})",
+                str(self.run.checkpoints),
+            ) from None
+        self.saved_step = self.state.step
+
+    def _kept(self) -> str:
+        if self.saved_step >= 0:
+            return f"the previous checkpoint step_{self.saved_step:07d} is intact"
+        return "no earlier checkpoint"
 
     def restore(self) -> None:
         path, tensors, info = load_latest(self.run.checkpoints, warn=self.messages.append)
@@ -65,20 +86,29 @@ class Loop:
         self.accum_counts = {k: int(v) for k, v in loop_info.get("accum_counts", {}).items()}
         self.last_row = dict(loop_info.get("last_row", {}))
         self.session_start = time.perf_counter()
+        self.saved_step = self.purge_step = self.state.step
+        self.watch.reset()
         self.run.truncate_logs(self.state.step)
-        self._apply_lr_scale()
+        self.apply_lr_scale()
 
-    def _apply_lr_scale(self) -> None:
+    def apply_lr_scale(self) -> None:
         cfg = self.state.config.optim
         for opt, base in ((self.state.opt_g, cfg.g.lr), (self.state.opt_d, cfg.d.lr)):
             for group in opt.param_groups:
                 group["lr"] = base * self.state.lr_scale
 
-    def _check_weights(self) -> None:
-        for name, module in (("G", self.state.G), ("D", self.state.D)):
-            params = [p.detach() for p in module.parameters()]
-            if not bool(torch.isfinite(torch.stack(torch._foreach_norm(params))).all()):
-                raise Diverged(self.state.step, f"a weight of {name}")
+    def check(self) -> dict[str, float]:
+        """Window means of the logged scalars, after raising Diverged for a non-finite loss, gradient or
+        weight since the last check: the one host sync of a log step."""
+        keys = sorted(self.accum)
+        parts = [torch.stack([self.accum[k] for k in keys]).double()] if keys else []
+        parts += [self.watch.first.double(), weights_finite([self.state.G, self.state.D])]
+        values = torch.cat(parts).cpu().tolist()  # .cpu() syncs the device: once per log step
+        sums, first_bad, weights_ok = values[: len(keys)], values[len(keys) : -2], values[-2:]
+        means = {k: v / self.accum_counts[k] for k, v in zip(keys, sums, strict=True)}
+        raise_if_diverged(first_bad, weights_ok, means, self.state.step)
+        self.checked_step = self.state.step
+        return means
 
     # --- logging --------------------------------------------------------------------------------------
     def _accumulate(self, logs: dict[str, Tensor]) -> None:
@@ -87,18 +117,7 @@ class Loop:
             self.accum[key] = self.accum[key] + value if key in self.accum else value.clone()
             self.accum_counts[key] = self.accum_counts.get(key, 0) + 1
 
-    def _read_accum(self) -> dict[str, float]:
-        if not self.accum:
-            return {}
-        keys = sorted(self.accum)
-        values = torch.stack([self.accum[k] for k in keys]).cpu().tolist()  # the one host sync per log
-        return {k: v / self.accum_counts[k] for k, v in zip(keys, values, strict=True)}
-
-    def log(self, metrics: JsonlWriter) -> None:
-        means = self._read_accum()
-        for key, value in means.items():
-            if value != value or value in (float("inf"), float("-inf")):
-                raise Diverged(self.state.step, key)
+    def log(self, metrics: JsonlWriter, means: dict[str, float]) -> None:
         row: dict[str, Any] = {"step": self.state.step, "time_s": round(self.wall_s(), 3), **means}
         for hook in self.hooks:
             row.update(hook.on_log(self.state, row))
@@ -118,18 +137,22 @@ class Loop:
         state = self.state
         fake = render_samples(state.sampling_G, state.fixed_z, state.fixed_labels)
         path = self.run.samples / f"step_{state.step:07d}.png"
-        if state.data.kind == "points":
-            real = state.data.x[: len(fake) * 4]
-            save_point_cloud(fake, path, real, title=f"{state.config.name}, step {state.step}")
-        else:
-            nrow = state.num_classes or None
-            save_image_grid(fake, path, nrow=nrow)
-            if self.writer is not None:
-                from torchvision.utils import make_grid
+        try:
+            if state.data.kind == "points":
+                real = state.data.x[: len(fake) * 4]
+                save_point_cloud(fake, path, real, title=f"{state.config.name}, step {state.step}")
+            else:
+                nrow = state.num_classes or None
+                save_image_grid(fake, path, nrow=nrow)
+        except OSError as exc:
+            raise OSError(
+                exc.errno, f"{exc.strerror or exc} while writing a sample grid ({self._kept()})", str(path)
+            ) from None
+        if self.writer is not None and state.data.kind != "points":
+            from torchvision.utils import make_grid
 
-                self.writer.add_image(
-                    "samples", make_grid(fake.cpu(), nrow=nrow or 8, normalize=True, value_range=(-1, 1)), state.step
-                )
+            grid = make_grid(fake.cpu(), nrow=state.num_classes or 8, normalize=True, value_range=(-1, 1))
+            self.writer.add_image("samples", grid, state.step)
 
     # --- the loop -------------------------------------------------------------------------------------
     def fit(self) -> dict[str, Any]:
@@ -137,7 +160,10 @@ class Loop:
         if cfg.log.tensorboard and self.writer is None:
             from torch.utils.tensorboard import SummaryWriter
 
-            self.writer = SummaryWriter(log_dir=str(self.run.path))
+            purge = None if self.purge_step is None else self.purge_step + 1
+            self.writer = SummaryWriter(log_dir=str(self.run.path), purge_step=purge)
+        if state.step == 0 and not has_checkpoints(self.run.checkpoints):
+            self.checkpoint()  # step 0: a rollback or a resume always has a good checkpoint to go back to
         metrics = JsonlWriter(self.run.metrics)
         for hook in self.hooks:
             hook.on_start(state, self)
@@ -153,7 +179,7 @@ class Loop:
         try:
             with _signals(self):
                 while state.step < cfg.train.steps:
-                    self._one_step()
+                    self._one_step(metrics)
                     bar.update(1)
                     self._cadences(metrics, bar)
             self.save_samples()
@@ -164,22 +190,29 @@ class Loop:
                 self.writer.flush()
         return self.summary("completed")
 
-    def _one_step(self) -> None:
+    def _one_step(self, metrics: JsonlWriter) -> None:
         state, cfg = self.state, self.state.config
         if self.stop_signal is not None:
-            self.checkpoint()
+            if self.saved_step != state.step:
+                metrics.sync()
+                self.checkpoint()
             raise Interrupted(state.step, self.stop_signal)
         measure = (state.step + 1) % cfg.log.every == 0 or state.step + 1 == cfg.train.steps
         labels = None
+        losses = []
         for i in range(critic_updates(cfg.train, state.step)):
             idx = state.sampler.next()
             real, labels = state.data.batch(idx), state.data.batch_labels(idx)
             if real.dim() == 4 and cfg.train.channels_last:
                 real = real.contiguous(memory_format=torch.channels_last)
             d_logs = d_step(state, real, labels, measure and i == 0)
+            losses.append(d_logs["loss_d"])
             self._accumulate(d_logs) if i == 0 else None
         # seed 001 §2.4: G is trained on the labels of the last real batch (class frequencies of the data).
-        self._accumulate(g_step(state, labels, measure))
+        g_logs = g_step(state, labels, measure, real)
+        self._accumulate(g_logs)
+        watched = [*losses, *(v for k, v in g_logs.items() if k.startswith("loss"))]
+        self.watch.observe(watched, state.G, state.D, state.step + 1)
         state.step += 1
         self.accum_steps += 1
 
@@ -187,15 +220,14 @@ class Loop:
         state, cfg = self.state, self.state.config
         last = state.step == cfg.train.steps
         if state.step % cfg.log.every == 0 or last:
-            self.log(metrics)
+            self.log(metrics, self.check())
             bar.set_postfix({k: f"{self.last_row[k]:.3g}" for k in ("loss_d", "loss_g") if k in self.last_row})
         for hook in self.hooks:
             hook.on_step_end(state, self)
         if cfg.log.sample_every and state.step % cfg.log.sample_every == 0 and not last:
             self.save_samples()
         if state.step % cfg.train.checkpoint_every == 0 or last:
-            if self.accum:
-                self.log(metrics)  # the divergence check reads the window before a checkpoint is kept
+            metrics.sync()  # the rows up to this step reach the disk before the checkpoint that vouches for them
             self.checkpoint()
 
     def summary(self, status: str, **extra: Any) -> dict[str, Any]:
@@ -232,6 +264,8 @@ def _signals(loop: Loop) -> Iterator[None]:
 
     def handler(signum: int, frame: Any) -> None:
         loop.stop_signal = signal.Signals(signum).name
+        for s, h in previous.items():  # a second Ctrl-C is not polite: it stops at once
+            signal.signal(s, h)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -239,15 +273,3 @@ def _signals(loop: Loop) -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-
-
-def rollback(loop: Loop, error: Diverged) -> None:
-    """Back to the last good checkpoint with the learning rates halved (train.on_divergence=rollback)."""
-    count, scale = loop.state.rollbacks + 1, loop.state.lr_scale * 0.5  # the checkpoint holds older values
-    try:
-        loop.restore()
-    except CheckpointError:
-        raise error from None
-    loop.state.rollbacks, loop.state.lr_scale = count, scale
-    loop._apply_lr_scale()
-    loop.messages.append(f"{error}; rolled back to step {loop.state.step} with learning rates x{scale:g}")

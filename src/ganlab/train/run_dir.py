@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import errno
+import contextlib
+import fcntl
 import json
 import math
 import os
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.errors import RunDirError
-from ganlab.train.checkpoint import write_json_atomic
+from ganlab.train.checkpoint import write_bytes_durably, write_json_atomic
 
 LOCK = ".lock"
 
@@ -18,6 +19,7 @@ LOCK = ".lock"
 class RunDir:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._lock_fd: int | None = None  # open while we hold the writer lock
 
     config = property(lambda self: self.path / "config.yaml")
     metrics = property(lambda self: self.path / "metrics.jsonl")
@@ -29,50 +31,87 @@ class RunDir:
     def holds_run(self) -> bool:
         return self.config.exists() or self.checkpoints.exists()
 
-    def create(self, resume: bool) -> None:
-        """Make the directory; refuse to start a new run over an existing one (nothing is overwritten)."""
-        if not resume and self.holds_run():
-            raise RunDirError(f"{self.path} already holds a run: pass --resume to continue it, or choose another --out")
-        if resume and not self.holds_run():
-            raise RunDirError(f"{self.path} holds no run to resume (no config.yaml or checkpoints/)")
+    def make(self) -> bool:
+        """Make the directory and samples/; True when the directory did not exist before."""
+        if self.path.exists() and not self.path.is_dir():
+            raise RunDirError(f"{self.path} is a file, not a run directory")
+        created = not self.path.exists()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             self.samples.mkdir(exist_ok=True)
         except OSError as exc:
             raise RunDirError(f"cannot create run directory {self.path}: {exc.strerror}") from None
+        return created
+
+    def check_start(self, resume: bool) -> None:
+        """Refuse to start a new run over an existing one (nothing is overwritten); with `resume`, a
+        directory without a run yet is fine: the run starts from step 0."""
+        if not resume and self.holds_run():
+            raise RunDirError(f"{self.path} already holds a run: pass --resume to continue it, or choose another --out")
+
+    def discard(self) -> None:
+        """Remove what `create` made, when nothing else was written (never a file we did not make)."""
+        for path in (self.path / LOCK, self.path / ".config.yaml.tmp"):
+            path.unlink(missing_ok=True)
+        for path in (self.samples, self.path):
+            with contextlib.suppress(OSError):  # not empty: something else lives there, keep it
+                path.rmdir()
+
+    def write_config(self, text: str) -> None:
+        """config.yaml, atomically (a crash leaves the old file or the new one)."""
+        tmp = self.path / ".config.yaml.tmp"
+        write_bytes_durably(tmp, text.encode("utf-8"))
+        os.replace(tmp, self.config)
 
     def acquire(self) -> None:
-        """Take the writer lock (a file holding our PID); a stale lock of a dead process is taken over."""
+        """Take the writer lock: an flock on `.lock`, which holds our PID for the message a second writer gets.
+
+        The kernel drops an flock when its process dies, however it dies, so a lock file left by a killed
+        run (a stale PID) is simply taken over."""
         lock = self.path / LOCK
-        for _ in range(2):
+        for _ in range(5):
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
             try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
                 holder = _read_pid(lock)
-                if holder is not None and holder != os.getpid() and _alive(holder):
-                    raise RunDirError(
-                        f"{self.path} is being written by another ganlab process (PID {holder}, lock {lock})"
-                    ) from None
-                lock.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            with os.fdopen(fd, "w") as f:
-                f.write(str(os.getpid()))
-            return
+                who = f"PID {holder}" if holder is not None else "a process that has not written its PID yet"
+                raise RunDirError(
+                    f"{self.path} is being written by another ganlab process ({who}, lock {lock})"
+                ) from None
+            if _same_file(fd, lock):  # not a lock file its holder unlinked while we waited
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                self._lock_fd = fd
+                return
+            os.close(fd)
         raise RunDirError(f"cannot take the lock {lock}")
 
     def release(self) -> None:
-        lock = self.path / LOCK
-        if _read_pid(lock) == os.getpid():
-            lock.unlink(missing_ok=True)
+        fd = self._lock_fd
+        if fd is None:
+            return
+        (self.path / LOCK).unlink(missing_ok=True)  # unlink first, then unlock: see _same_file
+        os.close(fd)
+        self._lock_fd = None
+
+    def remove_leftovers(self) -> None:
+        """Temporary files of a process killed mid-write (the atomic writers' `.NAME.tmp*`); we hold the lock."""
+        for folder in (self.path, self.samples):
+            for tmp in folder.glob(".*.tmp*") if folder.is_dir() else []:
+                if tmp.is_file():
+                    tmp.unlink(missing_ok=True)
 
     def truncate_logs(self, step: int) -> None:
-        """Drop log rows beyond `step` (written after the checkpoint a resume starts from)."""
+        """Drop log rows beyond `step` (written after the checkpoint a resume starts from) and a torn last
+        line; atomically, so a crash here leaves the old file."""
         for path in (self.metrics, self.evals):
             rows = read_jsonl(path)
-            kept = [r for r in rows if r.get("step", 0) <= step]
+            kept = [r for r in rows if _step_of(r) <= step]
             if len(kept) != len(rows) or _has_partial_line(path):
                 tmp = path.with_name(f".{path.name}.tmp")
-                tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+                write_bytes_durably(tmp, "".join(json.dumps(r) + "\n" for r in kept).encode("utf-8"))
                 os.replace(tmp, path)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
@@ -83,11 +122,23 @@ class JsonlWriter:
     """Appends one JSON object per line, flushed, so a crash loses at most the line being written."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the run
 
     def write(self, row: dict[str, Any]) -> None:
-        self.file.write(json.dumps(_finite(row)) + "\n")
-        self.file.flush()
+        try:
+            self.file.write(json.dumps(_finite(row)) + "\n")
+            self.file.flush()
+        except OSError as exc:  # name the file: a bare ENOSPC from write() has none
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
+
+    def sync(self) -> None:
+        """Flush to the disk (before a checkpoint: its rows must survive a power cut too)."""
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
 
     def close(self) -> None:
         self.file.close()
@@ -104,6 +155,11 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError:
             continue
     return rows
+
+
+def _step_of(row: Any) -> float:
+    step = row.get("step", 0) if isinstance(row, dict) else 0
+    return step if isinstance(step, (int, float)) else float("inf")
 
 
 def _has_partial_line(path: Path) -> bool:
@@ -132,9 +188,11 @@ def _read_pid(lock: Path) -> int | None:
         return None
 
 
-def _alive(pid: int) -> bool:
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether `fd` is still the file at `path` (a releasing holder unlinks it before unlocking)."""
     try:
-        os.kill(pid, 0)
-    except OSError as exc:
-        return exc.errno == errno.EPERM
-    return True
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    own = os.fstat(fd)
+    return (own.st_dev, own.st_ino) == (st.st_dev, st.st_ino)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,40 @@ import torch
 from torch import Tensor
 
 import ganlab
-from ganlab.config.loading import dump_yaml
+from ganlab.config.loading import to_dict
+from ganlab.config.schema import Config
 from ganlab.errors import CheckpointError
 from ganlab.train.checkpoint import load_optimizer, optimizer_tensors, write_checkpoint
 from ganlab.train.state import RNG_STREAMS, TrainState
 
+# Keys a resume may change: how long to train, what to log and how to react to a divergence, never what
+# is trained. The checkpoint's config digest covers everything else.
+RESUMABLE_SECTIONS = ("eval", "log")
+RESUMABLE_KEYS = (
+    "train.steps",
+    "train.checkpoint_every",
+    "train.keep_checkpoints",
+    "train.threads",
+    "train.on_divergence",
+    "train.max_rollbacks",
+)
 
-def config_digest(state: TrainState) -> str:
-    return hashlib.sha256(dump_yaml(state.config).encode()).hexdigest()
+
+def training_identity(config: Config) -> dict[str, Any]:
+    """The config as plain data without the resumable keys: what must not change across a resume."""
+    data = to_dict(config)
+    for section in RESUMABLE_SECTIONS:
+        data.pop(section, None)
+    for dotted in RESUMABLE_KEYS:
+        section, key = dotted.split(".")
+        data[section].pop(key, None)
+    for key in ("name", "description", "source"):  # labels, not training
+        data.pop(key, None)
+    return data
+
+
+def config_digest(config: Config) -> str:
+    return hashlib.sha256(json.dumps(training_identity(config), sort_keys=True).encode()).hexdigest()
 
 
 def save_snapshot(state: TrainState, root: Path, keep: int, loop: dict[str, Any], accum: dict[str, Tensor]) -> Path:
@@ -49,7 +76,7 @@ def save_snapshot(state: TrainState, root: Path, keep: int, loop: dict[str, Any]
         "data_kind": state.data.kind,
         "num_classes": state.num_classes,
         "ema": state.tricks.get("ema") is not None,
-        "config_sha256": config_digest(state),
+        "config_sha256": config_digest(state.config),
         "ganlab_version": ganlab.__version__,
         "torch_version": torch.__version__,
     }
@@ -60,7 +87,7 @@ def restore_snapshot(
     state: TrainState, tensors: dict[str, dict[str, Tensor]], info: dict[str, Any], where: Path
 ) -> tuple[dict[str, Any], dict[str, Tensor]]:
     """Load a verified checkpoint into `state`; returns (loop info, accumulators)."""
-    if info.get("config_sha256") != config_digest(state):
+    if info.get("config_sha256") != config_digest(state.config):
         raise CheckpointError(f"checkpoint {where} was written with another config than this run's config.yaml")
     try:
         state.G.load_state_dict(tensors["G"])
@@ -72,11 +99,14 @@ def restore_snapshot(
         for name in RNG_STREAMS:
             state.rng[name].set_state(rng[name])
         state.sampler.load_state(info["sampler"], rng["sampler_epoch"])
-    except (KeyError, RuntimeError, ValueError, TypeError) as exc:
-        raise CheckpointError(f"checkpoint {where} does not fit this model: {str(exc).splitlines()[0]}") from None
-    state.scaler_g.load_state_dict(info["scaler_g"]) if info["scaler_g"] else None
-    state.scaler_d.load_state_dict(info["scaler_d"]) if info["scaler_d"] else None
-    state.step, state.d_steps = int(info["step"]), int(info["d_steps"])
-    state.lr_scale, state.rollbacks = float(info["lr_scale"]), int(info["rollbacks"])
-    state.extra = dict(info.get("extra", {}))
-    return dict(info.get("loop", {})), dict(tensors.get("accum", {}))
+        if info["scaler_g"]:
+            state.scaler_g.load_state_dict(info["scaler_g"])
+        if info["scaler_d"]:
+            state.scaler_d.load_state_dict(info["scaler_d"])
+        state.step, state.d_steps = int(info["step"]), int(info["d_steps"])
+        state.lr_scale, state.rollbacks = float(info["lr_scale"]), int(info["rollbacks"])
+        state.extra = dict(info.get("extra", {}))
+        return dict(info.get("loop", {})), dict(tensors.get("accum", {}))
+    except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"checkpoint {where} does not fit this model: {reason}") from None

@@ -1,17 +1,23 @@
 """One discriminator step and one generator step, written to read like the papers' algorithms.
 
 Step functions return scalar tensors; nothing here calls `.item()` (a host sync): the loop reads the
-accumulated values only when it logs.
+accumulated values only when it logs. Tricks enter through `state.tricks` hooks (inputs, fake batch,
+targets, after G's step) and, for G's objective, feature matching and the unrolled discriminator.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 import torch
 from torch import Tensor
 
 from ganlab.config.schema import TrainConfig
+from ganlab.diagnostics.scalars import buffers_kept, critic_gradient_norm
 from ganlab.train.device import frozen
 from ganlab.train.state import TrainState
+from ganlab.tricks import feature_matching_loss, look_ahead
+from ganlab.tricks.unrolled import Discriminator, LookAheadD
 
 
 def critic_updates(cfg: TrainConfig, step: int) -> int:
@@ -39,14 +45,19 @@ def d_step(state: TrainState, real: Tensor, labels: Tensor | None, measure: bool
     """One update of D on a real batch and a fresh fake batch (seed 003 Alg. 1 lines 2-7)."""
     with torch.no_grad(), state.autocast():  # no back-propagation into G during critic steps
         fake = generate(state, len(real), labels)
-    fake = state.tricks.fake_for_d(fake, state.step)
+    fake, fake_labels = state.tricks.fake_for_d(fake, labels, state.step)  # experience replay (seed 001 §4.2)
     with state.autocast():
-        real_in = state.tricks.d_input(real, state.step)
+        real_in = state.tricks.d_input(real, state.step)  # instance noise
         fake_in = state.tricks.d_input(fake, state.step)
-        real_logits, fake_logits = state.D(real_in, labels).float(), state.D(fake_in, labels).float()
+        interp_norm = None
+        if measure and state.config.log.diagnostics and state.lipschitz.name != "gp":  # what gp measures anyway
+            with buffers_kept(state.D):  # before D's forward passes, whose backward reads these buffers
+                interp_norm = critic_gradient_norm(lambda x: state.D(x, labels), real_in, fake_in, state.rng["penalty"])
+        real_logits, fake_logits = state.D(real_in, labels).float(), state.D(fake_in, fake_labels).float()
         real_t, fake_t = state.tricks.targets(torch.ones_like(real_logits), torch.zeros_like(fake_logits), state.step)
         d_loss = state.loss.discriminator(real_logits, fake_logits, real_t, fake_t)
         penalty = state.lipschitz.penalty(lambda x: state.D(x, labels), real_in, fake_in, state.rng["penalty"])
+        interp_norm = penalty.grad_norm if penalty.grad_norm is not None else interp_norm
     state.opt_d.zero_grad(set_to_none=True)
     state.scaler_d.scale(d_loss + penalty.value).backward()
     grad_norm = _grad_norm(state.D, state.scaler_d) if measure else None
@@ -63,19 +74,34 @@ def d_step(state: TrainState, real: Tensor, labels: Tensor | None, measure: bool
         out["wasserstein"] = real_logits.detach().mean() - fake_logits.detach().mean()
     if penalty.grad_norm is not None:
         out["gp"] = penalty.value.detach()
-        out["grad_norm_interp"] = penalty.grad_norm
+    if interp_norm is not None:  # an empirical Lipschitz estimate of D (ganlab.diagnostics)
+        out["grad_norm_interp"] = interp_norm
     if grad_norm is not None:
         out["grad_norm_d"] = grad_norm
     return out
 
 
-def g_step(state: TrainState, labels: Tensor | None, measure: bool = False) -> dict[str, Tensor]:
-    """One update of G through the current D (seed 003 Alg. 1 lines 9-11)."""
-    batch_size = state.config.train.batch_size
+def g_step(
+    state: TrainState, labels: Tensor | None, measure: bool = False, real: Tensor | None = None
+) -> dict[str, Tensor]:
+    """One update of G through the current D (seed 003 Alg. 1 lines 9-11); `real` (the last real batch) is
+    needed by feature matching and the unrolled discriminator."""
+    tricks, batch_size = state.config.tricks, state.config.train.batch_size
     with frozen(state.D), state.autocast():
         fake = generate(state, batch_size, labels)
-        fake_logits = state.D(state.tricks.d_input(fake, state.step), labels).float()
-        g_loss = state.loss.generator(fake_logits)
+        fake_in = state.tricks.d_input(fake, state.step)
+        D = cast(Discriminator, state.D)
+        if tricks.unrolled or tricks.feature_matching:
+            assert real is not None, "feature matching and the unrolled discriminator need the real batch"
+            real_in = state.tricks.d_input(real, state.step)
+        if tricks.unrolled:  # Metz et al. 2017: answer D as it will be k steps from now
+            D = _unrolled(state, real_in, fake_in, labels)
+        if tricks.feature_matching:  # Salimans et al. 2016 §3.1: match E[f(x)] on D's last hidden layer
+            with torch.no_grad():
+                real_features = D.features(real_in, labels)
+            g_loss = feature_matching_loss(real_features, D.features(fake_in, labels))
+        else:
+            g_loss = state.loss.generator(D(fake_in, labels).float())
     state.opt_g.zero_grad(set_to_none=True)
     state.scaler_g.scale(g_loss).backward()
     grad_norm = _grad_norm(state.G, state.scaler_g) if measure else None
@@ -86,6 +112,21 @@ def g_step(state: TrainState, labels: Tensor | None, measure: bool = False) -> d
     if grad_norm is not None:
         out["grad_norm_g"] = grad_norm
     return out
+
+
+def _unrolled(state: TrainState, real_in: Tensor, fake_in: Tensor, labels: Tensor | None) -> LookAheadD:
+    """D after tricks.unrolled look-ahead steps on this batch, with its optimizer's rule and a copy of its state."""
+    tricks = state.config.tricks
+    real_t, fake_t = state.tricks.targets(real_in.new_ones(len(real_in)), fake_in.new_zeros(len(fake_in)), state.step)
+
+    def d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return state.loss.discriminator(real_logits, fake_logits, real_t.float(), fake_t.float())
+
+    clip = getattr(state.lipschitz, "bound", None)  # weight clipping is part of D's update
+    assert tricks.unrolled is not None
+    return look_ahead(
+        state.D, state.opt_d, d_loss, real_in, fake_in, labels, tricks.unrolled, tricks.unrolled_second_order, clip
+    )
 
 
 def _grad_norm(module: torch.nn.Module, scaler: torch.amp.GradScaler) -> Tensor:

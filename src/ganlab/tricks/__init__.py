@@ -1,4 +1,18 @@
-"""Training tricks: each a pure function plus a thin hook object; `build_tricks` turns config into a TrickSet."""
+"""Training tricks: each a pure function plus a thin hook object; `build_tricks` turns config into a TrickSet.
+
+Hook tricks (tricks/base.py): label smoothing and noisy labels (labels.py), instance noise, experience replay,
+generator weight averaging (ema.py). Tricks that change an objective are read by the step functions
+(train/step.py): feature matching (feature_matching.py) and the unrolled discriminator (unrolled.py). Layer
+tricks are built into the models (models/layers.py): minibatch discrimination in D, virtual batch norm in G.
+Which tricks combine with which losses and architectures is decided once, in config/checks.py:
+- label smoothing, two-sided smoothing, noisy labels: losses with targets only (not wasserstein, hinge);
+- minibatch discrimination: any D with `features` (dcgan, mlp), not with lipschitz.name=gp (it couples the
+  samples the penalty treats one by one, like batch norm, seed 001 §5.1.2); T is a Linear, so clip/sn reach it;
+- virtual batch norm: the dcgan generator with g_norm=batch (it replaces that batch norm);
+- unrolled D: Adam or RMSprop D, not gp (third derivatives), not fp16 (no loss scaling in the look-ahead);
+  any n_critic (G looks ahead of D however often D trains); the look-ahead trains on G's batch, no replay;
+- feature matching, instance noise, experience replay, EMA: any loss and architecture.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +22,27 @@ from torch import nn
 from ganlab.config.schema import TricksConfig
 from ganlab.tricks.base import Trick, TrickSet
 from ganlab.tricks.ema import GeneratorEMA
+from ganlab.tricks.feature_matching import feature_matching_loss
 from ganlab.tricks.instance_noise import InstanceNoise
 from ganlab.tricks.labels import LabelSmoothing, NoisyLabels
+from ganlab.tricks.replay import ExperienceReplay
+from ganlab.tricks.unrolled import look_ahead
+
+# Keys that only mean something with another trick on: setting them while it is off is refused at load.
+COMPANION_KEYS = {
+    "instance_noise_steps": "instance_noise",
+    "replay_size": "replay",
+    "replay_store": "replay",
+    "mbd_kernels": "minibatch_discrimination",
+    "mbd_kernel_dim": "minibatch_discrimination",
+    "mbd_dense_after": "minibatch_discrimination",
+    "vbn_reference_size": "virtual_batch_norm",
+    "unrolled_second_order": "unrolled",
+}
 
 
 def build_tricks(cfg: TricksConfig, G: nn.Module, total_steps: int, generator: torch.Generator) -> TrickSet:
-    """The enabled tricks, in the order their hooks apply."""
+    """The enabled hook tricks, in the order their hooks apply."""
     tricks: list[Trick] = []
     if cfg.label_smoothing is not None or cfg.fake_label is not None:
         tricks.append(LabelSmoothing(cfg.label_smoothing, cfg.fake_label))
@@ -21,9 +50,11 @@ def build_tricks(cfg: TricksConfig, G: nn.Module, total_steps: int, generator: t
         tricks.append(NoisyLabels(cfg.noisy_labels, generator))
     if cfg.instance_noise is not None:
         tricks.append(InstanceNoise(cfg.instance_noise, cfg.instance_noise_steps or total_steps, generator))
+    if cfg.replay is not None:
+        tricks.append(ExperienceReplay(cfg.replay, cfg.replay_size, cfg.replay_store, generator))
     if cfg.ema is not None:
         tricks.append(GeneratorEMA(G, cfg.ema))
     return TrickSet(tricks)
 
 
-__all__ = ["Trick", "TrickSet", "build_tricks"]
+__all__ = ["Trick", "TrickSet", "build_tricks", "feature_matching_loss", "look_ahead", "COMPANION_KEYS"]

@@ -2,7 +2,7 @@
 
 Hook points (all optional, identity by default):
 - `d_input(x, step)`: what D sees, for real and fake alike (instance noise);
-- `fake_for_d(fake, step)`: the fake batch D trains on (experience replay);
+- `fake_for_d(fake, labels, step)`: the fake batch D trains on and its labels (experience replay);
 - `targets(real_t, fake_t, step)`: D's regression targets (label smoothing, noisy labels);
 - `after_g_step(G, step)`: after each generator update (weight averaging);
 - `state_tensors()` / `load_state_tensors(d)`: what a checkpoint must hold for an exact resume.
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+Labels = Tensor | None  # (B,) int64 class labels, or None for an unconditional model
+
 
 class Trick:
     name = "trick"
@@ -19,8 +21,8 @@ class Trick:
     def d_input(self, x: Tensor, step: int) -> Tensor:
         return x
 
-    def fake_for_d(self, fake: Tensor, step: int) -> Tensor:
-        return fake
+    def fake_for_d(self, fake: Tensor, labels: Labels, step: int) -> tuple[Tensor, Labels]:
+        return fake, labels
 
     def targets(self, real_t: Tensor, fake_t: Tensor, step: int) -> tuple[Tensor, Tensor]:
         return real_t, fake_t
@@ -54,10 +56,10 @@ class TrickSet(Trick):
             x = t.d_input(x, step)
         return x
 
-    def fake_for_d(self, fake: Tensor, step: int) -> Tensor:
+    def fake_for_d(self, fake: Tensor, labels: Labels, step: int) -> tuple[Tensor, Labels]:
         for t in self.tricks:
-            fake = t.fake_for_d(fake, step)
-        return fake
+            fake, labels = t.fake_for_d(fake, labels, step)
+        return fake, labels
 
     def targets(self, real_t: Tensor, fake_t: Tensor, step: int) -> tuple[Tensor, Tensor]:
         for t in self.tricks:

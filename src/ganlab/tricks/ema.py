@@ -13,7 +13,8 @@ from ganlab.tricks.base import Trick
 @torch.no_grad()
 def ema_update(average: nn.Module, current: nn.Module, decay: float) -> None:
     """theta_avg <- decay * theta_avg + (1 - decay) * theta; buffers (BN statistics) are copied."""
-    avg_params, cur_params = list(average.parameters()), list(current.parameters())
+    avg_params: list[Tensor] = list(average.parameters())
+    cur_params: list[Tensor] = list(current.parameters())
     torch._foreach_lerp_(avg_params, cur_params, 1.0 - decay)
     for b_avg, b_cur in zip(average.buffers(), current.buffers(), strict=True):
         b_avg.copy_(b_cur)

@@ -1,0 +1,222 @@
+"""What a report is made of, read from disk: runs (directories with config.yaml), study indexes, toy figures.
+
+Reading is forgiving where training is strict: a run that crashed before writing its summary, or an old
+run without eval.jsonl, still shows up with what it has. Only plain data is read (YAML safe loader, JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ganlab.train.run_dir import read_jsonl
+
+SAMPLE_FILE = re.compile(r"step_(\d+)\.png")
+SKIP_DIRS = {"checkpoints", "samples", "__pycache__"}
+NOT_METRICS = {"step", "time_s", "provenance", "seconds"}
+HIGHER_IS_BETTER = {
+    "is",
+    "precision",
+    "recall",
+    "class_coverage",
+    "modes",
+    "high_quality",
+    "imgs_per_s",
+    "gen_steps_per_s",
+}
+
+
+def better_is(metric: str) -> str:
+    """'higher' or 'lower': which way a metric improves (distances, divergences and times go down)."""
+    return "higher" if metric in HIGHER_IS_BETTER else "lower"
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None (JSON strings "nan"/"inf" written for non-finite values included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        out = float(value)
+    except ValueError:
+        return None
+    return out if math.isfinite(out) else None
+
+
+@dataclass
+class RunRecord:
+    path: Path
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    metrics: list[dict[str, Any]]
+    evals: list[dict[str, Any]]
+    final_eval: dict[str, Any] | None
+    samples: dict[int, Path]
+    config_text: str
+    study: str | None = None
+    cell: str | None = None
+    variants: dict[str, str] = field(default_factory=dict)
+    position: int = 0  # order of the run's cell in its study
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def seed(self) -> int:
+        return int(self.config.get("train", {}).get("seed", 0))
+
+    def final_metrics(self) -> dict[str, float]:
+        """eval.json's values, else the last periodic evaluation's."""
+        if self.final_eval and isinstance(self.final_eval.get("metrics"), dict):
+            source = self.final_eval["metrics"]
+        else:
+            source = self.evals[-1] if self.evals else {}
+        return {k: v for k, v in ((k, number(v)) for k, v in source.items() if k not in NOT_METRICS) if v is not None}
+
+    def curve(self, metric: str) -> list[tuple[int, float]]:
+        """(step, value) of a metric over the periodic evaluations (eval.jsonl)."""
+        points = [(int(row.get("step", 0)), number(row.get(metric))) for row in self.evals]
+        return [(s, v) for s, v in points if v is not None]
+
+    def best(self, metric: str) -> float | None:
+        values = [v for _, v in self.curve(metric)]
+        final = self.final_metrics().get(metric)
+        values += [final] if final is not None else []
+        if not values:
+            return None
+        return max(values) if better_is(metric) == "higher" else min(values)
+
+    def quantity(self, name: str) -> float | None:
+        """A summary.json number (wall_s, imgs_per_s, ...)."""
+        return number(self.summary.get(name))
+
+    def metric_names(self) -> list[str]:
+        names = list(self.final_metrics())
+        for row in self.evals:
+            names += [k for k in row if k not in NOT_METRICS and number(row[k]) is not None]
+        return list(dict.fromkeys(names))
+
+
+@dataclass
+class StudyRecord:
+    path: Path  # the study's --out directory
+    index: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.index.get("study"))
+
+    @property
+    def quick(self) -> bool:
+        return bool(self.index.get("quick"))
+
+    def axes(self) -> list[tuple[str, list[str]]]:
+        return [(a["name"], list(a["variants"])) for a in self.index.get("axes", []) if isinstance(a, dict)]
+
+
+@dataclass
+class ToyFigure:
+    png: Path
+    record: dict[str, Any]
+
+
+@dataclass
+class Collection:
+    roots: list[Path]
+    runs: list[RunRecord]
+    studies: list[StudyRecord]
+    toys: list[ToyFigure]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def read_run(path: Path) -> RunRecord:
+    text = (path / "config.yaml").read_text(encoding="utf-8")
+    try:
+        config = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        config = {}
+    summary = _read_json(path / "summary.json")
+    final_eval = _read_json(path / "eval.json")
+    samples = {}
+    if (path / "samples").is_dir():
+        for png in (path / "samples").iterdir():
+            match = SAMPLE_FILE.fullmatch(png.name)
+            if match:
+                samples[int(match.group(1))] = png
+    return RunRecord(
+        path=path,
+        config=config if isinstance(config, dict) else {},
+        summary=summary if isinstance(summary, dict) else {},
+        metrics=read_jsonl(path / "metrics.jsonl"),
+        evals=read_jsonl(path / "eval.jsonl"),
+        final_eval=final_eval if isinstance(final_eval, dict) else None,
+        samples=dict(sorted(samples.items())),
+        config_text=text,
+    )
+
+
+def _toys_in(directory: Path, files: list[str]) -> list[ToyFigure]:
+    """PNG figures named by a `ganlab toy` JSON record (`{"toy": ..., "figures": [...]}`) in `directory`."""
+    toys = []
+    for name in sorted(f for f in files if f.endswith(".json")):
+        record = _read_json(directory / name)
+        if not isinstance(record, dict) or "toy" not in record or not isinstance(record.get("figures"), list):
+            continue
+        for figure in record["figures"]:
+            png = directory / str(figure)
+            if png.suffix == ".png" and png.is_file():
+                toys.append(ToyFigure(png, record))
+    return toys
+
+
+def collect(directories: list[Path]) -> Collection:
+    """Every run, study index and toy figure under the given directories (each found once)."""
+    from ganlab.studies.index import INDEX, read_index
+
+    runs: dict[Path, RunRecord] = {}
+    studies: dict[Path, StudyRecord] = {}
+    toys: dict[Path, ToyFigure] = {}
+    roots = [Path(d).resolve() for d in directories]
+    for root in roots:
+        for current, dirs, files in os.walk(root):
+            here = Path(current)
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            if "config.yaml" in files:
+                runs.setdefault(here, read_run(here))
+                dirs[:] = []  # a run directory holds no further runs
+                continue
+            if INDEX in files:
+                index = read_index(here)
+                if index is not None:
+                    studies.setdefault(here, StudyRecord(here, index))
+            for toy in _toys_in(here, files):
+                toys.setdefault(toy.png, toy)
+    for study in studies.values():
+        _attach(study, runs)
+    return Collection(roots, sorted(runs.values(), key=_order), list(studies.values()), list(toys.values()))
+
+
+def _attach(study: StudyRecord, runs: dict[Path, RunRecord]) -> None:
+    """Mark the runs a study.json lists with the study's name, their cell and variants."""
+    for position, cell in enumerate(study.index.get("cells", [])):
+        run = runs.get(study.path / str(cell.get("run")))
+        if run is not None:
+            run.study, run.cell, run.position = study.name, str(cell.get("cell")), position
+            run.variants = {str(k): str(v) for k, v in (cell.get("variants") or {}).items()}
+
+
+def _order(run: RunRecord) -> tuple[str, int, str, int, str]:
+    return (run.study or "", run.position, run.cell or str(run.config.get("name", "")), run.seed, str(run.path))

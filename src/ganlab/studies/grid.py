@@ -1,0 +1,197 @@
+"""From a study to its cells: named or file study -> grid of variants x seeds -> one checked Config per run.
+
+Precedence inside a cell, low to high: the base (preset, file or inline mapping; a variant may name another
+base preset) < the study's `set` < `quick.set` (with --quick) < each variant's `set` < each variant's `quick`
+(with --quick) < the command line's `--set` < the repeat's seed and the thread share. A key set by two axes,
+or varied by an axis and also fixed by `quick.set` or `--set`, is refused: the grid would not be what it says.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ganlab.config.checks import check_compatibility, check_registries
+from ganlab.config.loading import build, deep_merge, explicit_keys, nest, raw_config, read_yaml, to_dict
+from ganlab.config.schema import Config
+from ganlab.errors import ConfigError
+from ganlab.studies.schema import Study, Variant, parse_study
+
+STUDY_PACKAGE = "ganlab.studies"
+# Keys that differ between the runs of one cell, or between machines, and say nothing about the model.
+RUN_KEYS = ("train.seed", "train.threads", "name")
+
+
+def study_names() -> list[str]:
+    """The studies shipped with ganlab (`ganlab study NAME`)."""
+    files = resources.files(STUDY_PACKAGE).iterdir()
+    return sorted(f.name[: -len(".yaml")] for f in files if f.name.endswith(".yaml"))
+
+
+def load_study(ref: str | Path) -> Study:
+    """A named study or a study YAML file, parsed and checked (raises ConfigError)."""
+    text = str(ref)
+    path = Path(text)
+    if text.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise ConfigError(text, "an existing study YAML file or a named study", "no such file")
+        return parse_study(read_yaml(path, "study file"), origin=str(path.resolve()))
+    if text not in study_names():
+        close = difflib.get_close_matches(text, study_names(), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConfigError("STUDY", f"one of {', '.join(study_names())} or a study YAML file{hint}", text)
+    from ganlab.config.loading import parse_yaml
+
+    body = resources.files(STUDY_PACKAGE).joinpath(f"{text}.yaml").read_text(encoding="utf-8")
+    return parse_study(parse_yaml(body, f"study {text}", "study file"), origin=f"named study {text}")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of the grid: the variants it combines, its seed, its directory and its checked config."""
+
+    name: str
+    variants: dict[str, str]  # axis -> variant name
+    seed: int
+    path: Path  # resolved, inside the study's --out
+    config: Config
+
+    @property
+    def run(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Plan:
+    study: Study
+    out: Path  # resolved
+    quick: bool
+    base: Config  # the study's base with `set`, `quick.set` and --set: what `diff` compares against
+    cells: tuple[Cell, ...]
+    metrics: tuple[str, ...]
+    samples: int
+    threads: int
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": 1}} -> {"a.b": 1}."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def diff(config: Config, base: Config) -> dict[str, Any]:
+    """Dotted keys whose value in `config` differs from `base` (seed, threads and name left out)."""
+    a, b = flatten(to_dict(config)), flatten(to_dict(base))
+    return {k: v for k, v in a.items() if k not in RUN_KEYS and b.get(k) != v}
+
+
+def _base_raw(study: Study, preset: str | None) -> dict[str, Any]:
+    base = preset or study.base
+    if isinstance(base, dict):
+        inline = dict(base)
+        parent = inline.pop("base", None)
+        return deep_merge(raw_config(parent) if parent else {}, inline)
+    path = Path(base)
+    if base.endswith((".yaml", ".yml")) and not path.is_absolute() and Path(study.origin).is_file():
+        path = Path(study.origin).parent / path  # a base file is relative to the study file
+        return raw_config(path)
+    return raw_config(base)
+
+
+def checked_config(raw: dict[str, Any], where: str) -> Config:
+    """The Config of a merged mapping with the same checks as `load_config`, errors prefixed by `where`."""
+    try:
+        cfg = build(Config, raw, "")
+        check_registries(cfg)
+        check_compatibility(cfg, explicit_keys(raw))
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.key}", exc.expected, exc.got) from None
+    return cfg
+
+
+def _check_conflicts(study: Study, quick: bool, sets: dict[str, Any]) -> None:
+    owner: dict[str, str] = {}
+    for axis in study.axes:
+        for key in {k for v in axis.variants for k in v.set}:
+            if key in owner and owner[key] != axis.name:
+                raise ConfigError(f"axes.{axis.name}", f"keys no other axis sets ('{key}' is set by axis {owner[key]})")
+            owner[key] = axis.name
+    fixed = {**(study.quick_set if quick else {}), **sets}
+    for key in fixed:
+        if key in owner:
+            origin = "--set" if key in sets else "quick.set"
+            raise ConfigError(f"{origin} {key}", f"a key no axis varies (axis {owner[key]} varies it)")
+    if "train.seed" in sets:
+        raise ConfigError("--set train.seed", "no seed: the study's repeats choose the seeds")
+
+
+def _cell_raw(study: Study, combo: tuple[Variant, ...], quick: bool, sets: dict[str, Any]) -> dict[str, Any]:
+    presets = [v.base for v in combo if v.base]
+    if len(presets) > 1:
+        raise ConfigError("axes", "at most one variant with a base preset in any cell", presets)
+    raw = deep_merge(_base_raw(study, presets[0] if presets else None), nest(study.set))
+    layers = [study.quick_set] if quick else []
+    layers += [v.set for v in combo] + ([v.quick for v in combo] if quick else []) + [sets]
+    for layer in layers:
+        raw = deep_merge(raw, nest(layer))
+    return raw
+
+
+def _explicit_threads(study: Study, quick: bool, sets: dict[str, Any]) -> bool:
+    layers = [study.set, sets, study.quick_set if quick else {}]
+    layers += [v.set for a in study.axes for v in a.variants]
+    return any("train.threads" in layer for layer in layers)
+
+
+def plan_study(
+    study: Study,
+    out: str | Path,
+    quick: bool = False,
+    sets: dict[str, Any] | None = None,
+    workers: int = 1,
+    cores: int | None = None,
+) -> Plan:
+    """Every cell of the study with its resolved, checked config and its directory under `out`."""
+    sets = dict(sets or {})
+    _check_conflicts(study, quick, sets)
+    root = Path(out).resolve()
+    seeds = study.seeds[: study.quick_repeats] if quick and study.quick_repeats else study.seeds
+    combos = list(itertools.product(*(axis.variants for axis in study.axes)))
+    runs = len(combos) * len(seeds)
+    threads = max(1, (cores or usable_cores()) // max(1, min(workers, runs)))  # workers x threads <= cores
+    own_threads = _explicit_threads(study, quick, sets)
+    base_raw = deep_merge(_base_raw(study, None), nest(study.set))
+    for layer in ([study.quick_set] if quick else []) + [sets]:
+        base_raw = deep_merge(base_raw, nest(layer))
+    base = checked_config(base_raw, f"study {study.name} base")
+    cells = []
+    for combo in combos:
+        name = "_".join(v.name for v in combo) or "base"
+        raw = _cell_raw(study, combo, quick, sets)
+        for seed in seeds:
+            extra = {"train.seed": seed, "name": name, **({} if own_threads else {"train.threads": threads})}
+            cfg = checked_config(deep_merge(raw, nest(extra)), f"cell {name}")
+            path = (root / f"{name}-seed{seed}").resolve()
+            if not path.is_relative_to(root) or path == root:
+                raise ConfigError(f"cell {name}", f"a run directory inside --out {root}", str(path))
+            variants = {axis.name: v.name for axis, v in zip(study.axes, combo, strict=True)}
+            cells.append(Cell(name, variants, seed, path, cfg))
+    samples = (study.quick_samples if quick else None) or study.samples
+    return Plan(study, root, quick, base, tuple(cells), study.metrics, samples, threads)

@@ -1,0 +1,151 @@
+"""Run a planned study: skip finished runs, resume interrupted ones, and hand the rest to a backend.
+
+Backends: in this process (`--workers 1`), N subprocesses (`--workers N`, each training with
+train.threads = cores // N so workers x threads <= cores), or Ray tasks (`--backend ray`). All write the same
+layout: one run directory per cell under --out and the study.json index, rewritten after every run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganlab.errors import ConfigError, GanlabError
+from ganlab.studies.grid import Cell, Plan
+from ganlab.studies.index import cell_record, check_out, write_index
+from ganlab.studies.jobs import ACTIONS, Job, execute, failure, run_status
+
+EventFn = Callable[[Cell, dict[str, Any]], None]  # called after each run with its result
+
+
+class StudyError(GanlabError):
+    """Some runs of a study failed (the others finished; re-running retries the failed ones)."""
+
+    exit_code = 1
+
+
+class StudyInterrupted(GanlabError):
+    """The study was stopped by Ctrl-C / SIGTERM; runs in flight wrote a checkpoint."""
+
+    exit_code = 130
+
+
+@dataclass
+class Outcome:
+    index: Path
+    records: list[dict[str, Any]]
+    ran: list[str] = field(default_factory=list)  # runs executed by this call
+
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["error"] and r["run"] in self.ran and r["status"] != "diverged"]
+
+
+def survey(plan: Plan) -> list[tuple[str, str]]:
+    """(status, note) of every cell, from what is on disk."""
+    return [run_status(cell, plan.metrics) for cell in plan.cells]
+
+
+def check_mismatch(plan: Plan, statuses: list[tuple[str, str]]) -> None:
+    for cell, (status, note) in zip(plan.cells, statuses, strict=True):
+        if status == "mismatch":
+            raise ConfigError(
+                f"run {cell.path}", "the config this study plans for it (choose another --out, or delete the run)", note
+            )
+
+
+def make_jobs(plan: Plan, statuses: list[tuple[str, str]], device: str, progress: bool) -> list[tuple[int, Job]]:
+    jobs = []
+    for i, (cell, (status, _)) in enumerate(zip(plan.cells, statuses, strict=True)):
+        action = ACTIONS.get(status)
+        if action is not None:
+            job = Job(
+                cell.run, str(cell.path), cell.config, action, plan.metrics, plan.samples, cell.seed, device, progress
+            )
+            jobs.append((i, job))
+    return jobs
+
+
+def run_study(
+    plan: Plan,
+    backend: str = "local",
+    workers: int = 1,
+    device: str = "auto",
+    ray_address: str | None = None,
+    sets: dict[str, Any] | None = None,
+    on_result: EventFn | None = None,
+    progress: bool = False,
+) -> Outcome:
+    """Run every unfinished cell of `plan` and return the study's index records (raises on Ctrl-C)."""
+    check_out(plan)
+    statuses = survey(plan)
+    check_mismatch(plan, statuses)
+    sets = dict(sets or {})
+    records = [cell_record(plan, i, s, note, None) for i, (s, note) in enumerate(statuses)]
+    index = write_index(plan, records, sets)
+    jobs = make_jobs(plan, statuses, device, progress and backend == "local" and workers == 1)
+    outcome = Outcome(index, records)
+    interrupted: list[str] = []
+
+    def finish(i: int, result: dict[str, Any]) -> None:
+        status, note = run_status(plan.cells[i], plan.metrics)
+        records[i] = cell_record(plan, i, status, note, result.get("error"))
+        outcome.ran.append(plan.cells[i].run)
+        if result.get("interrupted"):
+            interrupted.append(plan.cells[i].run)
+        write_index(plan, records, sets)
+        if on_result is not None:
+            on_result(plan.cells[i], result)
+
+    try:
+        if backend == "ray":
+            from ganlab.studies.ray_backend import run_on_ray
+
+            run_on_ray(jobs, plan.threads, ray_address, finish)
+        elif backend == "local" and workers > 1 and len(jobs) > 1:
+            run_in_subprocesses(jobs, workers, finish)
+        elif backend == "local":
+            run_inline(jobs, finish)
+        else:
+            raise ConfigError("--backend", "local or ray", backend)
+    except KeyboardInterrupt:
+        interrupted.append("Ctrl-C")
+    if interrupted:
+        for i, (status, note) in enumerate(survey(plan)):
+            records[i] = {**cell_record(plan, i, status, note, records[i]["error"])}
+        write_index(plan, records, sets)
+        raise StudyInterrupted(f"study {plan.study.name} interrupted; re-run the same command to resume ({index})")
+    return outcome
+
+
+def run_inline(jobs: list[tuple[int, Job]], finish: Callable[[int, dict[str, Any]], None]) -> None:
+    """One run after the other in this process (Ctrl-C reaches the training loop, which checkpoints)."""
+    for i, job in jobs:
+        result = execute(job)
+        finish(i, result)
+        if result.get("interrupted"):
+            return
+
+
+def run_in_subprocesses(
+    jobs: list[tuple[int, Job]], workers: int, finish: Callable[[int, dict[str, Any]], None]
+) -> None:
+    """N fresh processes at a time ("spawn": no forked torch thread pools), one run per process."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {pool.submit(execute, job): (i, job) for i, job in jobs}
+        try:
+            for future in as_completed(futures):
+                i, job = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # a worker that died or raised outside execute's own handling
+                    result = failure(job, exc)
+                finish(i, result)
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()  # queued runs never start; running ones got SIGINT and checkpoint
+            raise

@@ -1,0 +1,84 @@
+"""Experience replay (seed 001 §4.2): D also sees images G produced in the past, so it keeps calling them fake.
+
+A first-in-first-out buffer of `capacity` images. Each D step replaces the share `share` of the fresh fake
+batch by images drawn uniformly (with replacement) from the buffer, then stores `store` fresh images picked at
+random ("picking randomly an image for each batch", seed 001 §4.2). Labels travel with their images, so a
+conditional D judges each replayed image against the class it was generated for.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ganlab.tricks.base import Labels, Trick
+
+
+def replay_count(share: float, batch: int) -> int:
+    """How many of a fake batch of `batch` come from the buffer."""
+    return round(share * batch)
+
+
+class ReplayBuffer:
+    """The last `capacity` stored images (and labels), oldest overwritten first."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.images: Tensor | None = None  # (capacity, ...) float32, allocated at the first store
+        self.labels: Tensor | None = None  # (capacity,) int64 when labels are stored
+        self.stored = 0  # images ever stored; the next slot is stored % capacity
+
+    def __len__(self) -> int:
+        return min(self.stored, self.capacity)
+
+    def store(self, images: Tensor, labels: Labels) -> None:
+        if self.images is None:
+            self.images = images.new_zeros((self.capacity, *images.shape[1:]), dtype=torch.float32)
+            self.labels = None if labels is None else labels.new_zeros(self.capacity)
+        slots = (self.stored + torch.arange(len(images), device=images.device)) % self.capacity
+        self.images[slots] = images.detach().float()
+        if self.labels is not None and labels is not None:
+            self.labels[slots] = labels
+        self.stored += len(images)
+
+    def draw(self, n: int, generator: torch.Generator, device: torch.device) -> tuple[Tensor, Labels]:
+        assert self.images is not None and len(self) > 0
+        idx = torch.randint(len(self), (n,), generator=generator, device=device)
+        return self.images[idx], None if self.labels is None else self.labels[idx]
+
+
+class ExperienceReplay(Trick):
+    name = "replay"
+
+    def __init__(self, share: float, capacity: int, store: int, generator: torch.Generator) -> None:
+        self.share, self.store, self.generator = share, store, generator
+        self.buffer = ReplayBuffer(capacity)
+
+    def fake_for_d(self, fake: Tensor, labels: Labels, step: int) -> tuple[Tensor, Labels]:
+        n_fresh = min(self.store, len(fake))
+        picked = torch.randperm(len(fake), generator=self.generator, device=fake.device)[:n_fresh]
+        n_old = replay_count(self.share, len(fake)) if len(self.buffer) else 0
+        out, out_labels = fake, labels
+        if n_old:  # replayed images first: fake rows are exchangeable, so which rows they replace is immaterial
+            old, old_labels = self.buffer.draw(n_old, self.generator, fake.device)
+            out = torch.cat([old.to(fake.dtype), fake[n_old:]])
+            if labels is not None and old_labels is not None:
+                out_labels = torch.cat([old_labels, labels[n_old:]])
+        self.buffer.store(fake[picked], None if labels is None else labels[picked])
+        return out, out_labels
+
+    def state_tensors(self) -> dict[str, Tensor]:
+        buf = self.buffer
+        out = {"stored": torch.tensor([buf.stored], dtype=torch.int64)}
+        if buf.images is not None:
+            out["images"] = buf.images
+        if buf.labels is not None:
+            out["labels"] = buf.labels
+        return out
+
+    def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
+        buf = self.buffer
+        buf.stored = int(tensors["stored"][0]) if "stored" in tensors else 0
+        device = self.generator.device
+        buf.images = tensors["images"].to(device) if "images" in tensors else None
+        buf.labels = tensors["labels"].to(device) if "labels" in tensors else None

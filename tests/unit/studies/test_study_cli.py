@@ -1,0 +1,63 @@
+"""`ganlab study` without training: --list, --dry-run, and the one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests import cli_helpers
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    return cli_helpers.run_cli(capsys, *args)
+
+
+def test_list_names_the_shipped_studies(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["study", "--list"], capsys)
+    assert code == 0
+    assert {line.split()[0] for line in out.splitlines()} >= {"kernel-size", "gan-wgan-snwgan", "conditional"}
+
+
+def test_dry_run_lists_cells_settings_and_status(
+    study_data: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "mini.yaml"
+    path.write_text(yaml.safe_dump(study_data))
+    out_dir = tmp_path / "out"
+    code, out, _ = run_cli(["study", str(path), "--out", str(out_dir), "--dry-run", "--quick"], capsys)
+    assert code == 0
+    assert "quick scale" in out and str(out_dir.resolve()) in out
+    assert "wgan-gp_z_dim-16-seed1" in out and "new" in out
+    assert "loss.name=wasserstein, lipschitz.name=gp, train.n_critic=2" in out
+    assert not out_dir.exists()  # a dry run writes nothing
+    code, out, _ = run_cli(["study", str(path), "--out", str(out_dir), "--dry-run", "--full"], capsys)
+    assert "gp_weight: 10.0" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["study", "no-such-study"], "expected one of"),
+        (["study", "kernel-size", "--set", "model.kernel_size=3", "--dry-run"], "axis kernel varies it"),
+        (["study", "kernel-size", "--workers", "0"], "--workers"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(args, capsys)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_ray_backend_without_ray_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError, as where the extra is missing
+    code, _, err = run_cli(
+        ["study", "kernel-size", "--quick", "--backend", "ray", "--out", str(tmp_path / "o")], capsys
+    )
+    assert code == 2
+    assert "pip install 'ganlab[ray]'" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
