@@ -214,6 +214,8 @@ def _random_chain(run: Path, log: Path, rng: random.Random, cycles: list[str]) -
         assert proc.poll() is None, f"the run ended before kill {i}; log:\n{log.read_text()[-3000:]}"
         _kill(proc)
         _no_duplicates(run)
+        if list((run / "checkpoints").glob(".step_*")):
+            what += ", inside a checkpoint write"
         cycles.append(f"random {what}")
 
 

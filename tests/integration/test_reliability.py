@@ -266,6 +266,48 @@ def test_persistent_divergence_rolls_back_at_most_max_rollbacks_times(
     assert [s for s, _ in step_dirs(run / "checkpoints")] == [2, 4]
 
 
+@pytest.mark.parametrize("preset", ["gan", "wgan-gp", "cdcgan-tricks"])
+def test_steps_between_log_steps_read_nothing_back_from_the_device(
+    preset: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The divergence watch and the losses stay on the device: no step and no cadence check between two log
+    steps calls any of the Python ways of reading a tensor to the host (each one a device sync on a GPU)."""
+    reads: list[str] = []
+    inside = {"now": False}
+    for name in ("item", "cpu", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__"):
+        real = getattr(torch.Tensor, name)
+
+        def spy(self, *args, _real=real, _name=name, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            if inside["now"]:
+                reads.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, spy)
+    one_step, cadences = loop_module.Loop._one_step, loop_module.Loop._cadences
+
+    def watched_step(self, metrics):  # noqa: ANN001, ANN202
+        inside["now"] = True
+        try:
+            return one_step(self, metrics)
+        finally:
+            inside["now"] = False
+
+    def watched_cadences(self, metrics, bar):  # noqa: ANN001, ANN202
+        inside["now"] = self.state.step % self.state.config.log.every != 0 and self.state.step != 6
+        try:
+            return cadences(self, metrics, bar)
+        finally:
+            inside["now"] = False
+
+    monkeypatch.setattr(loop_module.Loop, "_one_step", watched_step)
+    monkeypatch.setattr(loop_module.Loop, "_cadences", watched_cadences)
+    small = {"model.g_channels": 8, "model.d_channels": 8, "model.g_max_channels": 16, "model.d_max_channels": 16}
+    overrides = TINY | small | {"log.grid_size": 10}
+    overrides |= {"train.steps": 6, "log.every": 6, "train.checkpoint_every": 6, "log.sample_every": 0}
+    train(load_config(preset, overrides), out=tmp_path / "run", device="cpu")
+    assert reads == []
+
+
 # --- a full disk -----------------------------------------------------------------------------------
 def test_full_disk_during_a_checkpoint_keeps_the_previous_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

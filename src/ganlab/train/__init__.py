@@ -129,11 +129,15 @@ def _fit(loop: Loop) -> None:
             summary = loop.fit()
             loop.run.write_summary(summary)
             return
-        except Diverged as exc:
+        except Diverged as diverged:
+            exc = diverged
             if cfg.on_divergence == "rollback" and loop.state.rollbacks < cfg.max_rollbacks:
-                rollback(loop, exc)
-                continue
-            detail = divergence_detail(loop, exc)
+                try:
+                    rollback(loop, exc)
+                    continue
+                except Diverged as no_checkpoint:
+                    exc = no_checkpoint
+            detail = "; ".join(filter(None, [exc.detail, divergence_detail(loop, exc)]))
             loop.run.write_summary(loop.summary("diverged", diverged_at=exc.step, diverged_on=exc.what))
             raise Diverged(exc.step, exc.what, detail) from None
         except Interrupted:
