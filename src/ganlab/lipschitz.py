@@ -63,11 +63,12 @@ class GradientPenalty(Lipschitz):
     def __init__(self, weight: float) -> None:
         self.weight = weight
         self.grad_scaler: torch.amp.GradScaler | None = None  # D's scaler under fp16 (set by build_state)
+        self.shards: tuple[int, int] = (1, 0)  # (processes, this rank) of a distributed run (set by build_state)
 
     def penalty(self, critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None) -> PenaltyResult:
         # The fake batch of this D step is reused and detached: no extra generator forward and no
         # back-propagation into G during critic steps (issue 6).
-        points = interpolates(real, fake.detach(), generator)
+        points = interpolates(real, fake.detach(), generator, *self.shards)
         scaler = self.grad_scaler
         if scaler is None or not scaler.is_enabled():
             norms = gradient_norms(critic, points)
@@ -90,7 +91,8 @@ class SpectralNorm(Lipschitz):
 
 
 def _has_sn(module: nn.Module) -> bool:
-    return hasattr(module, "parametrizations") and "weight" in module.parametrizations
+    parametrizations = getattr(module, "parametrizations", None)
+    return parametrizations is not None and "weight" in parametrizations
 
 
 LIPSCHITZ: Registry[Callable[[LipschitzConfig], Lipschitz]] = Registry("lipschitz")

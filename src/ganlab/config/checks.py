@@ -105,10 +105,10 @@ def check_compatibility(cfg: Config, explicit: set[str]) -> None:
         raise ConfigError("model.d_condition", "dense or projection for an MLP discriminator", "channels")
     if cfg.train.batch_size < 2 and (cfg.model.g_norm == "batch" or cfg.model.d_norm == "batch"):
         raise ConfigError("train.batch_size", "at least 2 with batch norm", cfg.train.batch_size)
-    from ganlab.metrics import METRICS
+    from ganlab.config.metric_names import check_metric_name
 
     for name in cfg.eval.metrics:
-        METRICS.get(name, "eval.metrics")
+        check_metric_name(name, "eval.metrics")
     if cfg.eval.best_metric is not None and cfg.eval.best_metric not in cfg.eval.metrics:
         raise ConfigError(
             "eval.best_metric", f"one of eval.metrics ({', '.join(cfg.eval.metrics)})", cfg.eval.best_metric

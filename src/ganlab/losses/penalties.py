@@ -14,12 +14,18 @@ import torch
 from torch import Tensor
 
 
-def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
-    """x_hat = eps * x + (1 - eps) * G(z), eps ~ U[0, 1] per sample (seed 003 WGAN-GP Alg. 1 line 6)."""
+def interpolates(
+    real: Tensor, fake: Tensor, generator: torch.Generator | None = None, shards: int = 1, shard: int = 0
+) -> Tensor:
+    """x_hat = eps * x + (1 - eps) * G(z), eps ~ U[0, 1] per sample (seed 003 WGAN-GP Alg. 1 line 6).
+
+    With `shards` > 1 (one training across processes) eps is drawn for the whole global batch and this
+    process keeps slice `shard`, so the ranks together use the eps a single process would draw."""
     # Under autocast the fakes come out of G in bf16/fp16 while the real batch is fp32: mix in the wider type.
     dtype = torch.promote_types(real.dtype, fake.dtype)
-    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(shape, generator=generator, device=real.device, dtype=dtype)
+    n = real.shape[0]
+    shape = (n * shards,) + (1,) * (real.dim() - 1)
+    eps = torch.rand(shape, generator=generator, device=real.device, dtype=dtype)[shard * n : (shard + 1) * n]
     return torch.lerp(fake.to(dtype), real.to(dtype), eps)  # fake + eps * (real - fake)
 
 

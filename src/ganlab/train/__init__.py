@@ -15,6 +15,7 @@ from ganlab.config.schema import Config
 from ganlab.errors import ConfigError, Diverged, Interrupted
 from ganlab.train.checkpoint import has_checkpoints
 from ganlab.train.device import resolve_device
+from ganlab.train.distributed import SINGLE, World, device_for, finish, world_from_env
 from ganlab.train.divergence import divergence_detail, rollback
 from ganlab.train.hooks import Hook
 from ganlab.train.loop import Loop
@@ -75,8 +76,11 @@ def train(
     """
     from ganlab.run import load_run
 
-    dev = resolve_device(device)
+    world = world_from_env()
+    dev = device_for(world, resolve_device(device))
     run = RunDir((Path(out) if out is not None else default_out(config)).expanduser().resolve())
+    if not world.is_main:
+        return _follow(config, run, resume, dev, world)
     messages: list[str] = []
     if resume and run.config.is_file():
         config = _check_resume_config(load_config(run.config), config)
@@ -86,7 +90,7 @@ def train(
     run.acquire()  # before any check: a second writer is told who holds the run
     try:
         run.check_start(resume)
-        loop = _prepare(config, run, resume, dev, hooks, progress, messages)
+        loop = _prepare(config, run, resume, dev, hooks, progress, messages, world)
         _fit(loop)
     except BaseException:
         if created and not run.config.is_file():
@@ -94,10 +98,43 @@ def train(
         raise
     finally:
         run.release()
+    finish(world)
     return load_run(run.path, messages=loop.messages)
 
 
-def _prepare(config: Config, run: RunDir, resume: bool, dev, hooks, progress, messages) -> Loop:  # noqa: ANN001
+def _follow(config: Config, main: RunDir, resume: bool, dev: torch.device, world: World) -> Run:
+    """A torchrun rank > 0: the same steps on its shard of every batch, gradients averaged with rank 0's;
+    it writes nothing of the run (its own logs go to a temporary directory) and reads rank 0's checkpoint
+    on resume."""
+    import tempfile
+
+    from ganlab.run import load_run
+
+    if resume and main.config.is_file():
+        config = _check_resume_config(load_config(main.config), config)
+    with tempfile.TemporaryDirectory(prefix=f"ganlab-rank{world.rank}-") as tmp:
+        run = RunDir(Path(tmp))
+        run.make()
+        loop = _prepare(config, run, False, dev, [], False, [], world, standard=False)
+        if resume and has_checkpoints(main.checkpoints):
+            loop.restore(main.checkpoints)
+            loop.saved_step = -1  # its own checkpoints start afresh in the temporary directory
+        _fit(loop)
+    finish(world)
+    return load_run(main.path)
+
+
+def _prepare(
+    config: Config,
+    run: RunDir,
+    resume: bool,
+    dev,
+    hooks,
+    progress,
+    messages,
+    world: World = SINGLE,
+    standard: bool = True,
+) -> Loop:  # noqa: ANN001
     """Data, state and loop; restored from the last good checkpoint on resume. Writes config.yaml last,
     after everything that can refuse the run has passed."""
     from ganlab.data import load_dataset
@@ -107,8 +144,9 @@ def _prepare(config: Config, run: RunDir, resume: bool, dev, hooks, progress, me
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels
     data = load_dataset(config.data, "train").to(dev)
-    state = build_state(config, data, dev)
-    all_hooks = [*make_hooks(config, state, data, dev), *(hooks or ())]  # the caller's hooks run last
+    state = build_state(config, data, dev, world)
+    # The caller's hooks run last; a torchrun follower (standard=False) evaluates and diagnoses nothing.
+    all_hooks = [*(make_hooks(config, state, data, dev) if standard else []), *(hooks or ())]
     loop = Loop(state, run, all_hooks, progress=progress)
     loop.messages.extend(messages)
     if resume and has_checkpoints(run.checkpoints):

@@ -94,3 +94,10 @@ def mean_over_ranks(values: Tensor, world: World) -> Tensor:
     values = values.clone()
     dist.all_reduce(values)
     return values / world.size
+
+
+def finish(world: World) -> None:
+    """Wait until every rank is done (rank 0 has written the run), then leave the process group."""
+    if world.distributed and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

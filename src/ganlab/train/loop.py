@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -21,6 +22,7 @@ from tqdm import tqdm
 
 from ganlab.errors import Interrupted
 from ganlab.train.checkpoint import has_checkpoints, load_latest
+from ganlab.train.distributed import mean_over_ranks
 from ganlab.train.divergence import DivergenceWatch, raise_if_diverged, weights_finite
 from ganlab.train.hooks import Hook
 from ganlab.train.run_dir import JsonlWriter, RunDir
@@ -78,8 +80,10 @@ class Loop:
             return f"the previous checkpoint step_{self.saved_step:07d} is intact"
         return "no earlier checkpoint"
 
-    def restore(self) -> None:
-        path, tensors, info = load_latest(self.run.checkpoints, warn=self.messages.append)
+    def restore(self, checkpoints: Path | None = None) -> None:
+        """Load the newest good checkpoint (of this run, or of `checkpoints`: a torchrun follower reads
+        rank 0's) and drop log rows written after it."""
+        path, tensors, info = load_latest(checkpoints or self.run.checkpoints, warn=self.messages.append)
         loop_info, self.accum = restore_snapshot(self.state, tensors, info, path)
         self.elapsed_before = float(loop_info.get("elapsed_s", 0.0))
         self.accum_steps = int(loop_info.get("accum_steps", 0))
@@ -101,7 +105,8 @@ class Loop:
         """Window means of the logged scalars, after raising Diverged for a non-finite loss, gradient or
         weight since the last check: the one host sync of a log step."""
         keys = sorted(self.accum)
-        parts = [torch.stack([self.accum[k] for k in keys]).double()] if keys else []
+        # In a torchrun training every rank checks at the same steps: the logged means are over all ranks.
+        parts = [mean_over_ranks(torch.stack([self.accum[k] for k in keys]).double(), self.state.world)] if keys else []
         parts += [self.watch.first.double(), weights_finite([self.state.G, self.state.D])]
         values = torch.cat(parts).cpu().tolist()  # .cpu() syncs the device: once per log step
         sums, first_bad, weights_ok = values[: len(keys)], values[len(keys) : -2], values[-2:]
@@ -201,10 +206,7 @@ class Loop:
         labels = None
         losses = []
         for i in range(critic_updates(cfg.train, state.step)):
-            idx = state.sampler.next()
-            real, labels = state.data.batch(idx), state.data.batch_labels(idx)
-            if real.dim() == 4 and cfg.train.channels_last:
-                real = real.contiguous(memory_format=torch.channels_last)
+            real, labels = state.real_batch()  # by index on the device; this rank's shard under torchrun
             d_logs = d_step(state, real, labels, measure and i == 0)
             losses.append(d_logs["loss_d"])
             self._accumulate(d_logs) if i == 0 else None

@@ -14,6 +14,7 @@ from ganlab.lipschitz import GradientPenalty, Lipschitz, build_lipschitz
 from ganlab.losses import LOSSES, AdversarialLoss
 from ganlab.models import build_models
 from ganlab.train.device import autocast, compile_models
+from ganlab.train.distributed import SINGLE, World
 from ganlab.train.sampler import BatchSampler
 from ganlab.tricks import TrickSet, build_tricks
 
@@ -45,6 +46,7 @@ class TrainState:
     lr_scale: float = 1.0  # halved by each divergence rollback
     rollbacks: int = 0
     extra: dict[str, float] = field(default_factory=dict)  # small scalars hooks keep across resume
+    world: World = SINGLE  # the processes of a torchrun training (train/distributed.py)
 
     @property
     def num_classes(self) -> int:
@@ -59,14 +61,20 @@ class TrainState:
     def autocast(self):  # noqa: ANN201 - a context manager
         return autocast(self.device, self.config.train.precision)
 
+    @property
+    def batch_size(self) -> int:
+        """This process's share of train.batch_size (all of it in a single process)."""
+        return self.world.local_batch(self.config.train.batch_size)
+
     def noise(self, n: int) -> Tensor:
-        """z ~ N(0, I), (n, z_dim), from the run's noise stream."""
-        return torch.randn(n, self.config.model.z_dim, generator=self.rng["noise"], device=self.device)
+        """z ~ N(0, I), (n, z_dim), from the run's noise stream (this rank's slice of the global draw)."""
+        z = torch.randn(n * self.world.size, self.config.model.z_dim, generator=self.rng["noise"], device=self.device)
+        return self.world.shard(z)
 
     def real_batch(self) -> tuple[Tensor, Tensor | None]:
         """The next real batch, drawn by index on the device: (B, C, H, W) in [-1, 1] (channels_last when
         set) or (B, D) points, and its labels (B,) or None."""
-        idx = self.sampler.next()
+        idx = self.world.shard(self.sampler.next())  # the global batch's indices, this rank's slice
         real = self.data.batch(idx)
         if real.dim() == 4 and self.config.train.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)  # a no-op for one channel
@@ -85,8 +93,9 @@ def make_generators(seed: int, device: torch.device) -> dict[str, torch.Generato
     return {name: torch.Generator(device).manual_seed(seed * 1_000 + i + 1) for i, name in enumerate(RNG_STREAMS)}
 
 
-def build_state(cfg: Config, data: Dataset, device: torch.device) -> TrainState:
+def build_state(cfg: Config, data: Dataset, device: torch.device, world: World = SINGLE) -> TrainState:
     """A fresh state: models initialised from train.seed, optimizers, RNG streams, fixed grid noise."""
+    world.local_batch(cfg.train.batch_size)  # refuses a global batch the processes cannot share evenly
     if cfg.model.conditional and data.labels is None:
         raise ConfigError("model.conditional", f"a labelled dataset ({data.name} has no classes)", True)
     if cfg.train.batch_size > len(data):
@@ -109,6 +118,7 @@ def build_state(cfg: Config, data: Dataset, device: torch.device) -> TrainState:
     scaler_d = torch.amp.GradScaler(device.type, enabled=scaling)
     if isinstance(lipschitz, GradientPenalty):  # the penalty's input gradient is scaled too under fp16
         lipschitz.grad_scaler = scaler_d
+        lipschitz.shards = (world.size, world.rank)
     state = TrainState(
         config=cfg,
         device=device,
@@ -126,6 +136,7 @@ def build_state(cfg: Config, data: Dataset, device: torch.device) -> TrainState:
         sampler=BatchSampler(len(data), cfg.train.batch_size, rng["data"]),
         fixed_z=fixed_z,
         fixed_labels=fixed_labels,
+        world=world,
     )
     if cfg.train.compile:  # after the tricks copied G (the EMA average stays a plain module)
         compile_models(state.G, state.D, compile_critic=state.lipschitz.name != "gp")

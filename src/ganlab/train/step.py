@@ -15,6 +15,7 @@ from torch import Tensor
 from ganlab.config.schema import TrainConfig
 from ganlab.diagnostics.scalars import buffers_kept, critic_gradient_norm
 from ganlab.train.device import frozen
+from ganlab.train.distributed import average_gradients
 from ganlab.train.state import TrainState
 from ganlab.tricks import feature_matching_loss, look_ahead
 from ganlab.tricks.unrolled import Discriminator, LookAheadD
@@ -60,6 +61,7 @@ def d_step(state: TrainState, real: Tensor, labels: Tensor | None, measure: bool
         interp_norm = penalty.grad_norm if penalty.grad_norm is not None else interp_norm
     state.opt_d.zero_grad(set_to_none=True)
     state.scaler_d.scale(d_loss + penalty.value).backward()
+    average_gradients(state.D, state.world)  # a no-op in a single process
     grad_norm = _grad_norm(state.D, state.scaler_d) if measure else None
     state.scaler_d.step(state.opt_d)
     state.scaler_d.update()
@@ -86,7 +88,7 @@ def g_step(
 ) -> dict[str, Tensor]:
     """One update of G through the current D (seed 003 Alg. 1 lines 9-11); `real` (the last real batch) is
     needed by feature matching and the unrolled discriminator."""
-    tricks, batch_size = state.config.tricks, state.config.train.batch_size
+    tricks, batch_size = state.config.tricks, state.batch_size
     with frozen(state.D), state.autocast():
         fake = generate(state, batch_size, labels)
         fake_in = state.tricks.d_input(fake, state.step)
@@ -104,6 +106,7 @@ def g_step(
             g_loss = state.loss.generator(D(fake_in, labels).float())
     state.opt_g.zero_grad(set_to_none=True)
     state.scaler_g.scale(g_loss).backward()
+    average_gradients(state.G, state.world)
     grad_norm = _grad_norm(state.G, state.scaler_g) if measure else None
     state.scaler_g.step(state.opt_g)
     state.scaler_g.update()
