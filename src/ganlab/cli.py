@@ -7,6 +7,7 @@ naming the key, file or value; 3 training diverged; 130 interrupted after a chec
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ SET_HELP = "override a config key, e.g. --set train.steps=500 (repeatable)"
 @click.argument("config", required=False)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 @click.option("--out", type=click.Path(file_okay=False), help="run directory (default runs/<preset>-<timestamp>)")
-@click.option("--resume", is_flag=True, help="continue the run in --out from its last good checkpoint")
+@click.option("--resume", is_flag=True, help="continue the run in --out from its last good checkpoint (start it if it has none yet)")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda")
 @click.option("--dry-run", is_flag=True, help="print the resolved config and exit")
 def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bool, device: str, dry_run: bool) -> None:
@@ -119,6 +120,8 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     except Interrupted:
         note(f"checkpoint written; continue with: ganlab train --resume --out {out_dir}")
         raise
+    if os.environ.get("RANK", "0") != "0":
+        return  # under torchrun only rank 0 reports (it wrote the run)
     for message in run.messages:
         note(message)
     for warning in run.summary.get("warnings", []):
