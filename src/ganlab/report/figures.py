@@ -63,10 +63,16 @@ def loss_figure(group: Group) -> bytes | None:
             axes[0].plot(steps, values, style, color=f"C{i % 10}", lw=1, label=f"{label} seed {run.seed}")
         if critic:
             steps, values = series(run.metrics, "wasserstein")
-            axes[1].plot(steps, values, color=f"C{i % 10}", lw=1, label=f"seed {run.seed}")
+            axes[1].plot(steps, values, color=f"C{i % 10}", lw=1, label=f"W seed {run.seed}")
+            steps, values = series(run.metrics, "wasserstein_heldout")  # on test images: critic over-fitting
+            if len(values):
+                axes[1].plot(steps, values, "--", color=f"C{i % 10}", lw=1, label=f"W held-out seed {run.seed}")
+            steps, values = series(run.metrics, "gp")
+            if len(values) and values.any():  # the penalty itself, kept out of the estimate (seed 000 §5.1)
+                axes[1].plot(steps, values, ":", color=f"C{i % 10}", lw=1, label=f"gp seed {run.seed}")
     _decorate(axes[0], f"{group.label}: losses", "loss")
     if critic:
-        _decorate(axes[1], "critic's Wasserstein estimate (no penalty)", "E[D(real)] - E[D(fake)]")
+        _decorate(axes[1], "critic's Wasserstein estimate (no penalty; gp dotted)", "E[D(real)] - E[D(fake)]")
     return png(fig)
 
 

@@ -82,7 +82,7 @@ def warning_lines(run: RunRecord) -> list[str]:
     for item in run.summary.get("warnings") or []:
         if isinstance(item, dict):
             text = str(item.get("message") or item.get("rule") or item.get("name") or json.dumps(item))
-            step = f" (step {item['step']})" if "step" in item else ""
+            step = f" (step {item['step']})" if "step" in item and f"step {item['step']}" not in text else ""
             lines.append(f"{text}{step}")
         else:
             lines.append(str(item))

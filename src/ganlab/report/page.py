@@ -50,19 +50,18 @@ def samples_section(groups: Sequence[Group]) -> str:
     if not shown:
         return "<p>No sample grids found (samples/step_*.png).</p>"
     steps = sample_steps([run for _, run in shown])
-    if not steps:  # runs sampled at different steps: show each run's last grids instead
-        steps_of = {id(run): list(run.samples)[-SAMPLE_COLUMNS:] for _, run in shown}
-        header = (
-            "<tr><th>model (seed)</th>" + "".join(f"<th>grid {i + 1}</th>" for i in range(SAMPLE_COLUMNS)) + "</tr>"
-        )
-    else:
+    if steps:
         steps_of = {id(run): steps for _, run in shown}
-        header = "<tr><th>model (seed)</th>" + "".join(f"<th>step {s}</th>" for s in steps) + "</tr>"
+        titles = [f"step {s}" for s in steps]
+    else:  # runs sampled at different steps: each run's last grids, each captioned with its step
+        steps_of = {id(run): list(run.samples)[-SAMPLE_COLUMNS:] for _, run in shown}
+        titles = [f"grid {i + 1}" for i in range(max(len(v) for v in steps_of.values()))]
+    header = "<tr><th>model (seed)</th>" + "".join(f"<th>{t}</th>" for t in titles) + "</tr>"
     rows = []
     for group, run in shown:
         cells = "".join(
             f'<td><img alt="{escape(group.label)} step {s}" title="step {s}" '
-            f'src="{data_uri(run.samples[s].read_bytes())}"></td>'
+            f'src="{data_uri(run.samples[s].read_bytes())}"><br><small>step {s}</small></td>'
             for s in steps_of[id(run)]
         )
         rows.append(f"<tr><th>{escape(group.label)} ({run.seed})</th>{cells}</tr>")

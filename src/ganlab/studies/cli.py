@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
+from tqdm import tqdm
 
 from ganlab.cli import CONTEXT, SET_HELP, note
 
@@ -118,13 +120,24 @@ def study(
         f"study {plan.study.name}{scale}: {todo} of {len(plan.cells)} runs to do in {plan.out} "
         f"({backend}, {workers} worker{'s' * (workers > 1)}, train.threads={plan.threads})"
     )
+    inline = backend == "local" and workers == 1  # then each training shows its own step bar
+    bar = None if inline else tqdm(total=todo, unit="run", desc=plan.study.name, dynamic_ncols=True)
     done = [0]
 
     def report(cell: Any, result: dict[str, Any]) -> None:
         done[0] += 1
-        note(f"[{done[0]}/{todo}] {cell.run}: {_describe(result)}")
+        line = f"ganlab: [{done[0]}/{todo}] {cell.run}: {_describe(result)}"
+        if bar is None:
+            click.echo(line, err=True)
+        else:
+            bar.write(line, file=sys.stderr)
+            bar.update()
 
-    outcome = run_study(plan, backend, workers, device, ray_address, overrides, report, progress=True)
+    try:
+        outcome = run_study(plan, backend, workers, device, ray_address, overrides, report, progress=inline)
+    finally:
+        if bar is not None:
+            bar.close()
     for record in outcome.records:
         metrics = ", ".join(f"{k}={v:.4g}" for k, v in (record["metrics"] or {}).items())
         click.echo(f"{record['run']:<40} {record['status']:<10} {metrics}")

@@ -194,4 +194,5 @@ def plan_study(
             variants = {axis.name: v.name for axis, v in zip(study.axes, combo, strict=True)}
             cells.append(Cell(name, variants, seed, path, cfg))
     samples = (study.quick_samples if quick else None) or study.samples
-    return Plan(study, root, quick, base, tuple(cells), study.metrics, samples, threads)
+    metrics = study.metrics if study.metrics is not None else tuple(base.eval.metrics)
+    return Plan(study, root, quick, base, tuple(cells), metrics, samples, threads)

@@ -8,8 +8,11 @@ layout: one run directory per cell under --out and the study.json index, rewritt
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,7 +138,8 @@ def run_in_subprocesses(
 ) -> None:
     """N fresh processes at a time ("spawn": no forked torch thread pools), one run per process."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1)
+    with pool, _sigterm_as_interrupt():
         futures = {pool.submit(execute, job): (i, job) for i, job in jobs}
         try:
             for future in as_completed(futures):
@@ -147,5 +151,26 @@ def run_in_subprocesses(
                 finish(i, result)
         except KeyboardInterrupt:
             for future in futures:
-                future.cancel()  # queued runs never start; running ones got SIGINT and checkpoint
+                future.cancel()  # queued runs never start
+            processes = getattr(pool, "_processes", None) or {}  # pid -> Process (CPython's executor)
+            for process in list(processes.values()):
+                if process.is_alive():
+                    process.terminate()  # SIGTERM: a training writes a checkpoint, then stops
             raise
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM to the study process stops it like Ctrl-C (only the main thread can install handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

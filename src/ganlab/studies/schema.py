@@ -1,5 +1,22 @@
 """A study file, parsed and checked: base config, axes of named variants, repeats, evaluation, quick, claims.
 
+    name: wgan-vs-wgan-gp                 # names the --out default and the report's sections
+    source: "seed 002 §IV"                # the section it reproduces
+    description: "..."
+    base: wgan                            # a preset, a config file, or an inline config mapping
+    set: {data.name: fashion-mnist}       # dotted overrides for every run
+    axes:                                 # the grid: every combination of one variant per axis
+      loss:                               # named variants, each a set of dotted overrides
+        - {name: wgan}                    #   (`base: PRESET` switches the base preset for that variant)
+        - {name: wgan-gp, set: {lipschitz.name: gp}, quick: {...}}
+      model.kernel_size: [3, 5]           # or a dotted key and its values
+    repeats: 3                            # seeds 0..2 (train.seed), or a list of seeds
+    evaluate: {metrics: [fd_domain], samples: 10000}   # final evaluation; absent: each run's eval.metrics
+    quick: {repeats: 2, samples: 1000, set: {train.steps: 200}}   # applied with --quick
+    claims:                               # checked by `ganlab report`
+      - {claim: "...", source: "seed 002 §V", metric: fd_domain, better: lower, compare: [wgan-gp, wgan],
+         statistic: final | best | curve_mean}       # or winner: NAME, among: [...]; where: {data.name: mnist}
+
 Every key is checked the way config keys are (unknown keys fail with "did you mean", wrong types name the
 key); the configs a study produces are checked later, cell by cell, by `ganlab.studies.grid`.
 """
@@ -68,7 +85,7 @@ class Study:
     set: dict[str, Any]
     axes: tuple[Axis, ...]
     seeds: tuple[int, ...]
-    metrics: tuple[str, ...]
+    metrics: tuple[str, ...] | None  # None: the base config's eval.metrics
     samples: int
     quick_set: dict[str, Any]
     quick_repeats: int | None
@@ -223,7 +240,7 @@ def _check_claim(study: Study, claim: Claim, index: int) -> None:
         raise ConfigError(where, "variants of one axis (the others are held fixed)", refs)
     from ganlab.metrics import METRICS
 
-    known = set(study.metrics) | set(SUMMARY_QUANTITIES) | set(METRICS.names())
+    known = set(study.metrics or ()) | set(SUMMARY_QUANTITIES) | set(METRICS.names())
     if claim.metric not in known:
         raise ConfigError(f"{where}.metric", f"one of {', '.join(sorted(known))}", claim.metric)
 
@@ -242,8 +259,8 @@ def parse_study(data: dict[str, Any], origin: str = "") -> Study:
         raise ConfigError("axes", "a mapping of axis name -> list of values or named variants", axes_raw)
     evaluate = _mapping(data.get("evaluate"), "evaluate")
     _check_keys(evaluate, EVALUATE_KEYS, "evaluate.")
-    metrics = evaluate.get("metrics", [])
-    if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
+    metrics = evaluate.get("metrics")  # absent: each run's eval.metrics; [] : no final evaluation
+    if metrics is not None and (not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics)):
         raise ConfigError("evaluate.metrics", "a list of metric names", metrics)
     quick = _mapping(data.get("quick"), "quick")
     _check_keys(quick, QUICK_KEYS, "quick.")
@@ -258,7 +275,7 @@ def parse_study(data: dict[str, Any], origin: str = "") -> Study:
         set=_mapping(data.get("set"), "set"),
         axes=tuple(parse_axis(str(k), v) for k, v in axes_raw.items()),
         seeds=parse_seeds(data.get("repeats")),
-        metrics=tuple(metrics),
+        metrics=tuple(metrics) if metrics is not None else None,
         samples=_positive_int(evaluate.get("samples", 10_000), "evaluate.samples"),
         quick_set=_mapping(quick.get("set"), "quick.set"),
         quick_repeats=_positive_int(quick["repeats"], "quick.repeats") if "repeats" in quick else None,

@@ -147,3 +147,11 @@ def test_named_studies_plan_at_both_scales_and_cite_their_sources(name: str, tmp
     assert all(c.config.data.subset for c in quick.cells)
     other = plan_study(study, tmp_path, sets={"data.name": "mnist"})
     assert {c.config.data.name for c in other.cells} == {"mnist"}
+
+
+def test_evaluation_metrics_default_to_the_runs_eval_metrics(study_data: dict[str, Any], tmp_path: Path) -> None:
+    del study_data["evaluate"]["metrics"]
+    study_data["claims"] = []
+    assert plan_study(parse_study(study_data), tmp_path).metrics == ("fd_domain", "class_coverage")
+    study_data["evaluate"]["metrics"] = []
+    assert plan_study(parse_study(study_data), tmp_path).metrics == ()
