@@ -108,3 +108,10 @@ def test_mode_collapse_from_periodic_evaluations() -> None:
     stacked = [{"step": 100, "modes": 900}, {"step": 200, "modes": 950}, {"step": 300, "modes": 700}]
     assert mode_collapse(stacked, LOGISTIC) is not None
     assert mode_collapse([{"step": 100, "fd_domain": 3.0}], LOGISTIC) is None
+
+
+def test_vanishing_generator_gradient_is_not_judged_through_a_critic() -> None:
+    falling = rows(grad_norm_g=[171.0, 150.0, 90.0, 40.0, 30.0, 20.0, 15.0, 15.2])
+    assert vanishing_generator_gradient(falling, LOGISTIC) is not None
+    critic = RuleContext(LOGISTIC.window, 0.0, critic=True)
+    assert vanishing_generator_gradient(falling, critic) is None
