@@ -71,13 +71,15 @@ def run_toy(name: str, out: Path, quick: bool = False, seed: int = 0, threads: i
     return {"figures": result.figures, "json": json_path, "numbers": result.numbers, "seconds": seconds}
 
 
-def write_docs_figures(out: Path = DOCS_FIGURES, seed: int = 0, threads: int | None = 1) -> list[Path]:
-    """Run every toy with quick=True and copy its PNGs into `out` (default docs/figures/toys); JSONs stay out."""
+def write_docs_figures(
+    out: Path = DOCS_FIGURES, seed: int = 0, threads: int | None = 1, quick: bool = True, names: list[str] | None = None
+) -> list[Path]:
+    """Run the toys (all, or `names`) and copy their PNGs into `out` (default docs/figures/toys); JSONs stay out."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with tempfile.TemporaryDirectory() as scratch:
-        for name in TOYS.names():
-            for figure in run_toy(name, Path(scratch) / name, quick=True, seed=seed, threads=threads)["figures"]:
+        for name in names or TOYS.names():
+            for figure in run_toy(name, Path(scratch) / name, quick=quick, seed=seed, threads=threads)["figures"]:
                 written.append(Path(shutil.copy2(figure, out / figure.name)))
     return written

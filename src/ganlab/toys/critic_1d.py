@@ -39,6 +39,8 @@ class Critic1dSettings:
 
 
 FULL = Critic1dSettings()
+# Quick: 400 steps of 128-unit nets. A narrower clipped critic has a smaller output scale, so the slopes are
+# compared relative to each response's mean slope over [-5, 5] (`relative_slope`), not in raw units.
 QUICK = replace(FULL, iterations=400, width=128)
 SPECS = (GAN, WGAN_CLIP)
 

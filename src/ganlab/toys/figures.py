@@ -25,7 +25,7 @@ def new_figure(size: tuple[float, float] = WIDE) -> Figure:
 def save(fig: Figure, path: Path) -> Path:
     """Write `fig` as PNG to `path` (parents created) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI)
+    fig.savefig(path, dpi=DPI, pil_kwargs={"optimize": True})  # optimize: smaller files for the docs
     return path
 
 

@@ -9,6 +9,8 @@ The vanishing needs a D that can become perfect, i.e. real and generated support
 & Bottou's theorems assume low-dimensional manifolds in general position. We get that cheaply by embedding a
 2-D toy set in R^8 (six zero coordinates) while G maps 2-D noise into R^8: two 2-D manifolds in R^8 meet with
 probability zero. (In plain 2-D, G's samples overlap the data and D cannot become perfect.)
+As in Arjovsky & Bottou, the better the fixed G (more pretraining), the longer D needs before the minimax
+gradient collapses.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class GradientSettings:
     width: int = 128
     layers: int = 4
     batch: int = 256
-    pretrain_steps: tuple[int, ...] = (25, 100, 400)  # GAN steps before G is fixed (Arjovsky: 1, 10, 25 epochs)
+    pretrain_steps: tuple[int, ...] = (25, 100, 200)  # GAN steps before G is fixed (Arjovsky: 1, 10, 25 epochs)
     d_iterations: int = 4_000  # Arjovsky & Bottou Fig. 2: 4000 discriminator iterations
     measure_every: int = 40
     tail: float = 0.1  # the "final" norm is the median over the last `tail` share of the measurements
@@ -109,9 +111,10 @@ def draw(numbers: dict, settings: GradientSettings, path: Path) -> Path:
             ax.plot(row["d_iteration"], row[cost], lw=1, label=f"G after {steps} GAN steps")
         ax.set(title=COST_LABELS[cost], xlabel="iterations of the fresh discriminator", yscale="log")
         ax.legend(fontsize=8)
-    fig.axes[0].set_ylabel("‖∇θ_G cost‖ (log scale)")
+    fig.axes[0].set_ylabel(r"$\|\nabla_{\theta_G}\,\mathrm{cost}\|$ (log scale)")
     fig.suptitle(
-        f"G fixed, D trained from scratch ({settings.dataset} in R^{settings.ambient_dim}; Arjovsky & Bottou Fig. 2–3)"
+        f"G fixed, D trained from scratch ({settings.dataset} in $\\mathbb{{R}}^{{{settings.ambient_dim}}}$; "
+        "Arjovsky & Bottou Fig. 2–3)"
     )
     return save(fig, path)
 

@@ -11,6 +11,7 @@ centre; a mode is covered when at least `min_count` high-quality samples are nea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -52,8 +53,10 @@ class MixtureSettings:
     snapshots: int = 4  # scatter plots over training (the last one at the end)
     eval_samples: int = 2_500  # samples scored by the mode metrics (Metz et al. 2017; VEEGAN)
     min_count: int = 10  # high-quality samples a mode needs to count as covered
-    shown_samples: int = 512
+    shown_samples: int = 384  # generated points drawn per panel (the metrics use eval_samples)
 
+
+Snapshot = Callable[[int, MLP], None]  # on_snapshot(generator iteration, G)
 
 FULL = MixtureSettings()
 # Quick: 600 G steps at 5x the learning rates, a narrower net, and wider components (std 0.1 instead of
@@ -76,7 +79,9 @@ def mode_scores(points: Tensor, centres: Tensor, std: float, min_count: int) -> 
     }
 
 
-def train(spec: CriticSpec, n_critic: int, data: Tensor, settings: MixtureSettings, seed: int, on_snapshot) -> None:
+def train(
+    spec: CriticSpec, n_critic: int, data: Tensor, settings: MixtureSettings, seed: int, on_snapshot: Snapshot
+) -> None:
     """Train G and D with `spec` on `data` (N, 2), already standardised; on_snapshot(iteration, G) at each snapshot."""
     init, noise = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed + 1)
     G = MLP(settings.z_dim, 2, settings.width, settings.layers, init)
@@ -122,7 +127,7 @@ def run_model(spec: CriticSpec, n_critic: int, name: str, data: Tensor, settings
 def draw(name: str, result: dict, data: Tensor, settings: MixtureSettings, path: Path) -> Path:
     """Rows: models; columns: snapshots over training; real data in grey, generated points in colour."""
     models = list(result["models"].items())
-    fig = Figure(figsize=(2.2 * settings.snapshots + 0.5, 2.2 * len(models) + 0.6), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(2.1 * settings.snapshots + 0.5, 2.1 * len(models) + 0.6), dpi=DPI, layout="constrained")
     axes = fig.subplots(len(models), settings.snapshots, sharex=True, sharey=True, squeeze=False)
     real = data[: 2 * settings.shown_samples]
     lim = float(data.abs().max()) * 1.3
