@@ -26,11 +26,12 @@ import threading
 import time
 from pathlib import Path
 
-STEPS = 90
+STEPS = 240  # enough that 9 kills, each at most 3 log rows + 50 ms after the last resume, never reach it
+LOG_EVERY = 3
 ARGS = [
     "gan",
     *("--set", "data.subset=256", "--set", "train.batch_size=16", "--set", f"train.steps={STEPS}"),
-    *("--set", "train.checkpoint_every=2", "--set", "log.every=3", "--set", "log.sample_every=5"),
+    *("--set", "train.checkpoint_every=2", "--set", f"log.every={LOG_EVERY}", "--set", "log.sample_every=5"),
     *("--set", "log.grid_size=4", "--set", "log.tensorboard=false", "--set", "train.threads=1"),
     *("--set", "model.g_hidden=[32]", "--set", "model.d_hidden=[32]", "--set", "model.z_dim=8"),
 ]
@@ -206,11 +207,15 @@ def _random_chain(run: Path, log: Path, rng: random.Random, cycles: list[str]) -
             time.sleep(delay)
             what = f"start-up +{delay:.2f}s"
         else:
-            started = _wait(lambda r=reached: max([x["step"] for x in _rows(run)], default=0) > r, proc, log)
+            # Kill a random short time after a random number of new rows: bounded in steps, not in seconds, so
+            # a fast (quiet) machine cannot finish the run before the last kill.
+            rows_ahead = rng.randint(1, 3)
+            target = reached + rows_ahead * LOG_EVERY
+            started = _wait(lambda t=target: max([x["step"] for x in _rows(run)], default=0) >= t, proc, log)
             assert started, f"resume {i} did not train; log:\n{log.read_text()[-3000:]}"
-            delay = rng.uniform(0.0, 0.2)
+            delay = rng.uniform(0.0, 0.05)
             time.sleep(delay)
-            what = f"training +{delay:.2f}s"
+            what = f"training +{rows_ahead} rows +{delay:.2f}s"
         assert proc.poll() is None, f"the run ended before kill {i}; log:\n{log.read_text()[-3000:]}"
         _kill(proc)
         _no_duplicates(run)
