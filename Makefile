@@ -34,6 +34,8 @@ demo: setup data
 	@echo "run directory: $(DEMO_OUT)  sample grid: $(DEMO_OUT)/sample.png  metrics: $(DEMO_OUT)/metrics.jsonl, $(DEMO_OUT)/eval.json  report: $(DEMO_OUT)/report.html"
 
 test: setup data browser
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy src
 	$(PY) -m pytest -q
 
 lint: setup

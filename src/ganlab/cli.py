@@ -95,7 +95,11 @@ SET_HELP = "override a config key, e.g. --set train.steps=500 (repeatable)"
 @click.argument("config", required=False)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
 @click.option("--out", type=click.Path(file_okay=False), help="run directory (default runs/<preset>-<timestamp>)")
-@click.option("--resume", is_flag=True, help="continue the run in --out from its last good checkpoint (start it if it has none yet)")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="continue the run in --out from its last good checkpoint (start it if it has none yet)",
+)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda")
 @click.option("--dry-run", is_flag=True, help="print the resolved config and exit")
 def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bool, device: str, dry_run: bool) -> None:
@@ -114,9 +118,11 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
         click.echo(dump_yaml(cfg), nl=False)
         return
     out_dir = (Path(out) if out else default_out(cfg)).expanduser().resolve()
-    announce = _Announce(f"{'resuming' if resume else 'training'} {cfg.name} into {out_dir}")
+    announce = _announce(f"{'resuming' if resume else 'training'} {cfg.name} into {out_dir}")
     try:
-        run = run_training(cfg, out=out_dir, resume=resume, device=device, hooks=[announce], progress=sys.stderr.isatty())
+        run = run_training(
+            cfg, out=out_dir, resume=resume, device=device, hooks=[announce], progress=sys.stderr.isatty()
+        )
     except Interrupted:
         note(f"checkpoint written; continue with: ganlab train --resume --out {out_dir}")
         raise
@@ -129,23 +135,15 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     _report_run(run)
 
 
-class _Announce:
-    """Says where the run goes once its directory is taken (a refused --out prints only the error)."""
+def _announce(message: str) -> Any:
+    """A hook saying where the run goes once its directory is taken (a refused --out prints only the error)."""
+    from ganlab.train.hooks import Hook  # imports torch: only when training
 
-    def __init__(self, message: str) -> None:
-        self.message = message
+    class Announce(Hook):
+        def on_start(self, state: Any, loop: Any) -> None:
+            note(message)
 
-    def on_start(self, state: Any, loop: Any) -> None:
-        note(self.message)
-
-    def on_log(self, state: Any, row: dict[str, Any]) -> dict[str, Any]:
-        return {}
-
-    def on_step_end(self, state: Any, loop: Any) -> None:
-        return None
-
-    def on_end(self, state: Any, summary: dict[str, Any]) -> None:
-        return None
+    return Announce()
 
 
 def _report_run(run: Any) -> None:
@@ -195,7 +193,7 @@ def sample(run_dir: str, n: int, class_id: int | None, seed: int, output: str | 
     run = load_run(run_dir)
     for message in run.messages:
         note(message)
-    labels = None
+    labels: list[int] | int | None = None
     if class_id is None and run.num_classes:
         labels = [i % run.num_classes for i in range(n)]  # one class per column of the grid
     elif class_id is not None:

@@ -8,12 +8,25 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
 from tests.cli_helpers import run_cli
 
 TRAIN = [
-    "--set", "train.steps=4", "--set", "train.batch_size=16", "--set", "data.subset=256", "--set", "log.every=2",
-    "--set", "eval.every=2", "--set", "eval.samples=200", "--set", "log.sample_every=2", "--set", "train.checkpoint_every=2",
+    "--set",
+    "train.steps=4",
+    "--set",
+    "train.batch_size=16",
+    "--set",
+    "data.subset=256",
+    "--set",
+    "log.every=2",
+    "--set",
+    "eval.every=2",
+    "--set",
+    "eval.samples=200",
+    "--set",
+    "log.sample_every=2",
+    "--set",
+    "train.checkpoint_every=2",
 ]
 
 
@@ -45,7 +58,9 @@ def test_train_writes_evaluations_and_the_best_checkpoint(trained: Path) -> None
 
 
 @pytest.mark.slow
-def test_sample_draws_a_class_grid_without_the_dataset(trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sample_draws_a_class_grid_without_the_dataset(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GANLAB_DATA", str(tmp_path / "nowhere"))
     out = tmp_path / "grid.png"
     code, stdout, _ = run_cli(capsys, "sample", str(trained), "-n", "20", "--seed", "3", "-o", str(out))
@@ -60,7 +75,9 @@ def test_sample_draws_a_class_grid_without_the_dataset(trained: Path, tmp_path: 
 
 @pytest.mark.slow
 def test_evaluate_prints_a_table_and_writes_eval_json(trained: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(capsys, "evaluate", str(trained), "--samples", "300", "--metrics", "fd_domain,kd_domain,class_coverage,class_kl")
+    code, out, _ = run_cli(
+        capsys, "evaluate", str(trained), "--samples", "300", "--metrics", "fd_domain,kd_domain,class_coverage,class_kl"
+    )
     assert code == 0
     for name in ("fd_domain", "kd_domain", "class_coverage", "class_kl", "sha256"):
         assert name in out
@@ -78,7 +95,9 @@ def test_evaluate_prints_a_table_and_writes_eval_json(trained: Path, capsys: pyt
     ],
 )
 @pytest.mark.slow
-def test_evaluate_bad_input_is_one_line(trained: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], needle: str) -> None:
+def test_evaluate_bad_input_is_one_line(
+    trained: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str], needle: str
+) -> None:
     monkeypatch.delenv("GANLAB_INCEPTION_WEIGHTS", raising=False)
     code, _, err = run_cli(capsys, "evaluate", str(trained), *args)
     assert code == 2 and err.count("\n") == 1 and needle in err, err

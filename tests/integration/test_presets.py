@@ -44,7 +44,15 @@ def test_preset_trains_on_fashion_mnist(preset: str, tmp_path: Path) -> None:
     assert (d / "samples" / "step_0000001.png").is_file() and (d / "samples" / "step_0000002.png").is_file()
     assert list(d.glob("events.out.tfevents.*"))
     ckpt = d / "checkpoints" / "step_0000002"
-    assert {"G.safetensors", "D.safetensors", "opt_g.safetensors", "opt_d.safetensors", "rng.safetensors", "state.json", "manifest.json"} <= {p.name for p in ckpt.iterdir()}
+    assert {
+        "G.safetensors",
+        "D.safetensors",
+        "opt_g.safetensors",
+        "opt_d.safetensors",
+        "rng.safetensors",
+        "state.json",
+        "manifest.json",
+    } <= {p.name for p in ckpt.iterdir()}
     summary = json.loads((d / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["steps"] == 2 and summary["imgs_per_s"] > 0
     assert summary["d_steps"] == 2 * cfg.train.n_critic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import click
@@ -40,6 +41,8 @@ def bench(
     cfgs = [load_config(name, overrides) for name in (configs or DEFAULT_CONFIGS)]  # all refused before any runs
     settings = BenchSettings(seconds=seconds, warmup_s=warmup, peak_budget_s=min(1.2, seconds / 4))
     header = {
+        "load_avg": os.getloadavg()[0],  # processes competing for the cores when the bench started
+        "cpus": os.cpu_count(),
         "device": str(dev),
         "device_name": device_name(dev),
         "torch": torch.__version__,
@@ -65,6 +68,11 @@ def _print_header(header: dict[str, Any]) -> None:
         f"device: {header['device']} ({header['device_name']}), torch {header['torch']}, {header['threads']} threads"
     )
     click.echo(f"bf16:   {support}" + (f" [{', '.join(bf16.get('cpu_flags', []))}]" if bf16.get("cpu_flags") else ""))
+    if header["cpus"] and header["load_avg"] > header["cpus"]:
+        click.echo(
+            f"note:   load average {header['load_avg']:.1f} on {header['cpus']} CPUs: other processes compete for the"
+            " cores, so these numbers are below what this machine can do"
+        )
 
 
 def _print_result(r: dict[str, Any]) -> None:

@@ -57,11 +57,10 @@ def flops_per_gen_step(state: TrainState) -> StepFlops:
     """Run one generator step of `state` (it trains: use a throwaway state) under the FLOP counter."""
     n_critic = critic_updates(state.config.train, state.step)
     with GlobalFlopCounter() as counter:
-        labels = None
         for _ in range(n_critic):
             real, labels = state.real_batch()
             d_step(state, real, labels)
-        g_step(state, labels)
+        g_step(state, labels, real=real)  # the last real batch, as the loop gives it
     counts = counter.get_flop_counts().get("Global", {})
     conv = sum(int(v) for op, v in counts.items() if _op_name(op) in CONV_OPS)
     state.step += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -111,6 +111,12 @@ def measure_peaks(device: torch.device, precision: str, budget_s: float = 1.2) -
     """Both peaks, timed now with torch's current thread count."""
     conv, shape = conv_gflops(device, precision, budget_s / 2)
     return Peaks(matmul_gflops(device, precision, budget_s / 2), conv, shape, torch.get_num_threads(), precision)
+
+
+def best_peaks(a: Peaks, b: Peaks) -> Peaks:
+    """The higher of two timings of each peak (load from other processes only ever lowers one)."""
+    conv, shape = max((a.conv_gflops, a.conv_shape), (b.conv_gflops, b.conv_shape))
+    return replace(a, matmul_gflops=max(a.matmul_gflops, b.matmul_gflops), conv_gflops=conv, conv_shape=shape)
 
 
 def cpuinfo_field(name: str, path: Path = Path("/proc/cpuinfo")) -> str | None:

@@ -165,7 +165,7 @@ def build(cls: type, data: Any, prefix: str) -> Any:
     values = {}
     for name, value in data.items():
         key, hint = f"{prefix}{name}", hints[name]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             values[name] = build(hint, value, key + ".")
             continue
         value = coerce(value, hint, key)

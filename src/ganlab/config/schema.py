@@ -12,7 +12,8 @@ from typing import Any, Literal
 def opt(default: Any, help: str, **extra: Any) -> Any:
     """A dataclass field with a default and a one-line meaning (shown in docs/config.md)."""
     if isinstance(default, (list, dict)):
-        return field(default_factory=lambda d=default: type(d)(d), metadata={"help": help, **extra})
+        factory: Any = lambda d=default: type(d)(d)  # noqa: E731 - a fresh copy per instance
+        return field(default_factory=factory, metadata={"help": help, **extra})
     return field(default=default, metadata={"help": help, **extra})
 
 

@@ -57,7 +57,12 @@ class PeriodicEvaluation(Hook):
         values, provenance = self.evaluator(self._sampler(state), state.step)
         self.seconds += time.perf_counter() - start
         self.count += 1
-        row: dict[str, Any] = {"step": state.step, "time_s": round(loop.wall_s(), 3), **values, "provenance": provenance}
+        row: dict[str, Any] = {
+            "step": state.step,
+            "time_s": round(loop.wall_s(), 3),
+            **values,
+            "provenance": provenance,
+        }
         writer = JsonlWriter(loop.run.evals)
         writer.write(row)
         writer.close()

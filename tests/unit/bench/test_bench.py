@@ -135,7 +135,9 @@ def test_bench_prints_every_field_and_its_json_parses(tmp_path: Path) -> None:
     )
     assert result["share_of_peak"] == pytest.approx(result["achieved_gflops"] / result["peak_gflops"])
     assert sum(result["phases"].values()) == pytest.approx(1.0)
-    assert {"data", "d_forward_backward", "penalty", "g_step", "optimizer", "logging", "checkpoint"} <= set(result["phases"])
+    assert {"data", "d_forward_backward", "penalty", "g_step", "optimizer", "logging", "checkpoint"} <= set(
+        result["phases"]
+    )
     assert result["peaks"]["conv_gflops"] > 0 and result["peaks"]["matmul_gflops"] > 0
     assert isinstance(report["bf16"]["native"], bool)
 
@@ -143,3 +145,12 @@ def test_bench_prints_every_field_and_its_json_parses(tmp_path: Path) -> None:
 def test_bench_refuses_an_unknown_config_before_running() -> None:
     out = CliRunner().invoke(cli, ["bench", "no-such-preset", "--seconds", "0.1"])
     assert out.exit_code != 0
+
+
+def test_best_peaks_keep_the_higher_timing_of_each() -> None:
+    from ganlab.bench.hardware import Peaks, best_peaks
+
+    a = Peaks(matmul_gflops=100.0, conv_gflops=50.0, conv_shape="a", threads=2, precision="fp32")
+    b = Peaks(matmul_gflops=80.0, conv_gflops=70.0, conv_shape="b", threads=2, precision="fp32")
+    best = best_peaks(a, b)
+    assert (best.matmul_gflops, best.conv_gflops, best.conv_shape) == (100.0, 70.0, "b")

@@ -20,7 +20,9 @@ def _render() -> str:
 
 
 def test_config_docs_are_current() -> None:
-    assert (ROOT / "docs" / "config.md").read_text() == _render(), "docs/config.md is stale: run python scripts/gen_config_docs.py"
+    assert (ROOT / "docs" / "config.md").read_text() == _render(), (
+        "docs/config.md is stale: run python scripts/gen_config_docs.py"
+    )
 
 
 def test_every_field_has_a_meaning() -> None:

@@ -24,7 +24,9 @@ def t(x: np.ndarray) -> torch.Tensor:
 
 def d_loss(name: str, real_t: float = 1.0, fake_t: float = 0.0) -> torch.Tensor:
     loss = LOSSES.get(name)
-    return loss.discriminator(t(REAL), t(FAKE), torch.tensor(real_t, dtype=torch.float64), torch.tensor(fake_t, dtype=torch.float64))
+    return loss.discriminator(
+        t(REAL), t(FAKE), torch.tensor(real_t, dtype=torch.float64), torch.tensor(fake_t, dtype=torch.float64)
+    )
 
 
 @pytest.mark.parametrize("name", ["minimax", "non-saturating"])

@@ -34,9 +34,14 @@ def test_gradient_norms_match_finite_differences() -> None:
 def test_penalty_and_its_parameter_gradient_match_torch_func() -> None:
     D = tiny_critic()
     gen = torch.Generator().manual_seed(2)
-    real, fake = torch.randn(6, 3, dtype=torch.float64, generator=gen), torch.randn(6, 3, dtype=torch.float64, generator=gen)
+    real, fake = (
+        torch.randn(6, 3, dtype=torch.float64, generator=gen),
+        torch.randn(6, 3, dtype=torch.float64, generator=gen),
+    )
     x_hat = interpolates(real, fake, torch.Generator().manual_seed(3))
-    ours = GradientPenalty(10.0).penalty(lambda p: D(p).squeeze(1), x_hat, x_hat, None).value  # eps irrelevant: real == fake
+    ours = (
+        GradientPenalty(10.0).penalty(lambda p: D(p).squeeze(1), x_hat, x_hat, None).value
+    )  # eps irrelevant: real == fake
     params = dict(D.named_parameters())
 
     def reference(p: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -39,7 +39,14 @@ def test_dcgan_shapes(resolution: int, channels: int, kernel: int, condition: st
 @pytest.mark.parametrize("conditional", [False, True])
 @pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32), (2,)])
 def test_mlp_shapes(shape: tuple[int, ...], conditional: bool) -> None:
-    cfg = ModelConfig(generator="mlp", discriminator="mlp", g_hidden=[16, 16], d_hidden=[16], conditional=conditional, d_condition="projection")
+    cfg = ModelConfig(
+        generator="mlp",
+        discriminator="mlp",
+        g_hidden=[16, 16],
+        d_hidden=[16],
+        conditional=conditional,
+        d_condition="projection",
+    )
     G, D = build_models(cfg, shape, 5)
     y = torch.randint(0, 5, (4,)) if conditional else None
     x = G(torch.randn(4, cfg.z_dim), y)
@@ -49,7 +56,9 @@ def test_mlp_shapes(shape: tuple[int, ...], conditional: bool) -> None:
 
 def test_seed001_dcgan_layout() -> None:
     # seed 001 §3.1.7: dense -> 4x4x256, transposed convs 256, 128, 64 (kernel 5, stride 2), conv -> 3
-    G, D = build_models(ModelConfig(kernel_size=5, g_channels=64, g_max_channels=256, d_channels=64, d_max_channels=256), (3, 32, 32), 0)
+    G, D = build_models(
+        ModelConfig(kernel_size=5, g_channels=64, g_max_channels=256, d_channels=64, d_max_channels=256), (3, 32, 32), 0
+    )
     convs = [m for m in G.modules() if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d))]
     assert [m.out_channels for m in convs] == [256, 128, 64, 3]
     assert G.project.out_features == 256 * 4 * 4
@@ -58,7 +67,9 @@ def test_seed001_dcgan_layout() -> None:
 
 def test_seed004_generator_layout() -> None:
     # seed 004 §4.1: 100 -> 4x4x1024 -> 8x8x512 -> 16x16x256 -> 32x32x128 -> 3x3 conv -> 32x32x3
-    G, _ = build_models(ModelConfig(kernel_size=4, g_channels=128, g_max_channels=1024, g_head_kernel=3), (3, 32, 32), 0)
+    G, _ = build_models(
+        ModelConfig(kernel_size=4, g_channels=128, g_max_channels=1024, g_head_kernel=3), (3, 32, 32), 0
+    )
     convs = [m for m in G.modules() if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d))]
     assert G.project.out_features == 1024 * 16
     assert [m.out_channels for m in convs] == [512, 256, 128, 3]
@@ -67,7 +78,9 @@ def test_seed004_generator_layout() -> None:
 
 def test_seed000_generator_layout() -> None:
     # seed 000 §4.2: five transposed-conv layers, kernel 4, 128-d noise -> 64x64x3, channels halved each layer
-    G, _ = build_models(ModelConfig(z_dim=128, kernel_size=4, g_head="upsample", g_channels=64, g_max_channels=512), (3, 64, 64), 0)
+    G, _ = build_models(
+        ModelConfig(z_dim=128, kernel_size=4, g_head="upsample", g_channels=64, g_max_channels=512), (3, 64, 64), 0
+    )
     convs = [m for m in G.modules() if isinstance(m, nn.ConvTranspose2d)]
     assert G.project.out_features == 512 * 16
     assert [m.out_channels for m in convs] == [256, 128, 64, 3]

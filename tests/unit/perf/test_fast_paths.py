@@ -99,6 +99,8 @@ def test_compile_keeps_plain_modules_and_parameter_names() -> None:
 
 
 def test_fp16_state_hands_the_critic_scaler_to_the_penalty() -> None:
-    cfg = load_config("wgan-gp", {"model.g_channels": 4, "model.d_channels": 4, "train.batch_size": 8, "train.precision": "fp16"})
+    cfg = load_config(
+        "wgan-gp", {"model.g_channels": 4, "model.d_channels": 4, "train.batch_size": 8, "train.precision": "fp16"}
+    )
     state = build_state(cfg, tiny_images(), torch.device("cpu"))
     assert state.lipschitz.grad_scaler is state.scaler_d and state.scaler_d.is_enabled()
