@@ -34,8 +34,34 @@ def conditions() -> dict[str, Any]:
     }
 
 
+def cpu_idle_share(seconds: float = 2.0) -> float:
+    """Share of the machine's CPU time that was idle over the next `seconds` (Linux /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return values[3] + values[4], sum(values)  # idle + iowait, total
+
+    idle0, total0 = sample()
+    time.sleep(seconds)
+    idle1, total1 = sample()
+    return (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def wait_quiet(min_idle: float = 0.9, max_wait_s: float = 600.0) -> float:
+    """Wait (up to `max_wait_s`) until other processes leave the CPUs idle; returns the idle share seen.
+    On a machine shared with other jobs this keeps their load out of the numbers as far as possible."""
+    if not Path("/proc/stat").is_file():
+        return float("nan")
+    deadline = time.monotonic() + max_wait_s
+    idle = cpu_idle_share()
+    while idle < min_idle and time.monotonic() < deadline:
+        idle = cpu_idle_share()
+    return idle
+
+
 def bench_json(configs: list[str], sets: list[str], seconds: float, device: str, warmup: float = 3.0) -> dict[str, Any]:
     """`ganlab bench CONFIGS --json` in a fresh process (each config's peak RSS is its own)."""
+    idle = wait_quiet()
     cmd = [*GANLAB, "bench", *configs, "--json", "--seconds", str(seconds), "--warmup", str(warmup), "--device", device]
     for item in sets:
         cmd += ["--set", item]
@@ -44,6 +70,7 @@ def bench_json(configs: list[str], sets: list[str], seconds: float, device: str,
         raise RuntimeError(f"{' '.join(cmd[2:])} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     report = json.loads(out.stdout)
     report["command"] = " ".join(["ganlab", *cmd[3:]])
+    report["idle_share_before"] = idle
     return report
 
 
