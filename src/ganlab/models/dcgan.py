@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d
 from ganlab.models.layers import (
     ConcatHead,
     MinibatchHead,
@@ -107,7 +108,7 @@ class DCGANGenerator(nn.Module):
         blocks: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [
-                nn.ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
+                ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
                 norm_2d(norm, w_out, reference_size),
                 nn.ReLU(),
             ]
@@ -166,7 +167,7 @@ class DCGANDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [
-                nn.Conv2d(w_in, w_out, kernel_size, 2, DOWNSAMPLE[kernel_size], bias=norm == "none"),
+                Conv2d(w_in, w_out, kernel_size, 2, DOWNSAMPLE[kernel_size], bias=norm == "none"),
                 norm_2d(norm, w_out),
                 nn.LeakyReLU(0.2),
             ]

@@ -1,0 +1,138 @@
+"""The im2col + GEMM convolutions (ganlab.models.gemm_conv) compute torch's convolutions: outputs, gradients
+and the gradient penalty's double backward, in both memory layouts; they step aside where they do not apply."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+from torch.testing import assert_close
+
+from ganlab.config import load_config
+from ganlab.data.base import Dataset
+from ganlab.models import gemm_conv
+from ganlab.models.dcgan import DOWNSAMPLE, UPSAMPLE
+from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d
+from ganlab.train.state import build_state
+from ganlab.train.step import d_step, g_step
+
+LAYOUTS = [torch.contiguous_format, torch.channels_last]
+
+
+def tiny_images(side: int) -> Dataset:
+    x = torch.randint(0, 256, (32, 1, side, side), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    return Dataset("toy", "image", x, None, 0, "generated")
+
+
+def took_gemm(out: torch.Tensor) -> bool:
+    return out.grad_fn is not None and "Gemm" in type(out.grad_fn).__name__
+
+
+def pair(kind: str, c_in: int, c_out: int, kernel: int, bias: bool, layout) -> tuple[nn.Module, nn.Module]:  # noqa: ANN001
+    """(ganlab's layer, torch's layer) with the same weights, in float64."""
+    torch.manual_seed(kernel * 10 + c_in)
+    if kind == "conv":
+        new: nn.Module = Conv2d(c_in, c_out, kernel, 2, DOWNSAMPLE[kernel], bias=bias)
+        ref: nn.Module = nn.Conv2d(c_in, c_out, kernel, 2, DOWNSAMPLE[kernel], bias=bias)
+    else:
+        padding, output_padding = UPSAMPLE[kernel]
+        new = ConvTranspose2d(c_in, c_out, kernel, 2, padding, output_padding, bias=bias)
+        ref = nn.ConvTranspose2d(c_in, c_out, kernel, 2, padding, output_padding, bias=bias)
+    ref.load_state_dict(new.state_dict())
+    return new.double().to(memory_format=layout), ref.double().to(memory_format=layout)
+
+
+CASES = [  # (kind, input side): the small side of every case is at most GEMM_MAX_SIDE
+    ("conv", 8),  # 8 -> 4, the last map of a 64x64 critic
+    ("conv", 7),  # odd input: the last row and column of the padded map are read by no window
+    ("conv", 4),
+    ("convT", 4),  # 4 -> 8, the first map of a 64x64 generator
+    ("convT", 3),
+]
+
+
+@pytest.mark.parametrize(("kind", "side"), CASES)
+@pytest.mark.parametrize("kernel", [3, 4, 5])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_gemm_layers_match_torch_with_gradients(kind: str, side: int, kernel: int, bias: bool, layout) -> None:  # noqa: ANN001
+    new, ref = pair(kind, 6, 5, kernel, bias, layout)
+    x = torch.randn(3, 6, side, side, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_(True)
+    x_ref = x.detach().clone().requires_grad_(True)
+    out, expected = new(x), ref(x_ref)
+    assert took_gemm(out)
+    assert out.shape == expected.shape
+    assert_close(out, expected)
+    g = torch.randn_like(expected)
+    grads = torch.autograd.grad(out, (x, *new.parameters()), g)
+    ref_grads = torch.autograd.grad(expected, (x_ref, *ref.parameters()), g)
+    for a, b in zip(grads, ref_grads, strict=True):
+        assert a.shape == b.shape
+        assert_close(a, b)
+
+
+@pytest.mark.parametrize("kind", ["conv", "convT"])
+def test_frozen_weights_get_no_gradient_and_the_input_gradient_is_right(kind: str) -> None:
+    new, ref = pair(kind, 4, 3, 4, True, torch.channels_last)
+    new.requires_grad_(False)
+    x = torch.randn(2, 4, 4, 4, dtype=torch.float64, requires_grad=True)
+    out = new(x)
+    (grad_x,) = torch.autograd.grad(out.square().sum(), x)
+    (expected,) = torch.autograd.grad(ref(x).square().sum(), x)
+    assert_close(grad_x, expected)
+    assert all(p.grad is None for p in new.parameters())
+
+
+@pytest.mark.parametrize("kind", ["conv", "convT"])
+def test_gradient_penalty_double_backward_matches_torch(kind: str) -> None:
+    """The penalty ||d D(x) / dx||^2 differentiated w.r.t. the weights (WGAN-GP's critic update)."""
+    grads = {}
+    for name, layer in zip(("gemm", "torch"), pair(kind, 4, 3, 4, True, torch.channels_last), strict=True):
+        x = torch.randn(2, 4, 4, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        x.requires_grad_(True)
+        out = layer(x)
+        assert took_gemm(out) == (name == "gemm")
+        (gx,) = torch.autograd.grad(out.tanh().sum(), x, create_graph=True)
+        penalty = (gx.flatten(1).norm(dim=1) - 1).square().mean()
+        grads[name] = torch.autograd.grad(penalty, list(layer.parameters()))
+    for a, b in zip(grads["gemm"], grads["torch"], strict=True):
+        assert_close(a, b)
+
+
+def test_torch_runs_the_large_maps_autocast_and_unusual_layers() -> None:
+    conv = Conv2d(3, 4, 4, 2, 1)
+    assert not took_gemm(conv(torch.randn(2, 3, 16, 16)))  # 16 -> 8: oneDNN is faster there
+    assert took_gemm(conv(torch.randn(2, 3, 8, 8)))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = conv(torch.randn(2, 3, 8, 8))
+    assert not took_gemm(out) and out.dtype == torch.bfloat16
+    dilated = Conv2d(3, 4, 3, 2, 1, dilation=2)
+    assert not took_gemm(dilated(torch.randn(2, 3, 8, 8)))
+    grouped = ConvTranspose2d(4, 4, 4, 2, 1, groups=2)
+    assert not took_gemm(grouped(torch.randn(2, 4, 4, 4)))
+    assert not took_gemm(conv.half()(torch.randn(2, 3, 8, 8, dtype=torch.float16)))
+
+
+def test_state_dict_is_torchs() -> None:
+    assert list(Conv2d(3, 4, 4, 2, 1).state_dict()) == list(nn.Conv2d(3, 4, 4, 2, 1).state_dict())
+    assert isinstance(ConvTranspose2d(3, 4, 4, 2, 1), nn.ConvTranspose2d)
+
+
+def test_dcgan_training_steps_equal_the_torch_only_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 16x16 DCGAN (last critic map and first generator map 4x4, both on the GEMM path) trains like torch's."""
+    cfg = load_config(
+        "dcgan",
+        {"data.resolution": 16, "model.g_channels": 8, "model.d_channels": 8, "model.z_dim": 8, "train.batch_size": 8},
+    )
+    data = tiny_images(side=16)
+    params = {}
+    for name, max_side in (("gemm", gemm_conv.GEMM_MAX_SIDE), ("torch", 0)):
+        monkeypatch.setattr(gemm_conv, "GEMM_MAX_SIDE", max_side)
+        state = build_state(cfg, data, torch.device("cpu"))
+        for _ in range(3):
+            real, labels = state.real_batch()
+            d_step(state, real, labels)
+            g_step(state, labels)
+        params[name] = [p.detach() for p in (*state.G.parameters(), *state.D.parameters())]
+    for a, b in zip(params["gemm"], params["torch"], strict=True):
+        assert_close(a, b, rtol=1e-4, atol=1e-5)
