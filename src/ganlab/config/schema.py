@@ -133,7 +133,11 @@ class TrainConfig:
     critic_boost_first: int = opt(100, "the first N generator steps are boosted (seed 001 §5.3.1)", check=non_negative)
     critic_boost_every: int = opt(500, "every N-th generator step is boosted (seed 001 §5.3.1)", check=positive)
     precision: Literal["fp32", "bf16", "fp16"] = opt("fp32", "autocast precision of model maths")
-    compile: bool = opt(False, "torch.compile G and D")
+    compile: bool = opt(
+        False,
+        "torch.compile G and D (a gradient-penalty critic stays eager: compiled graphs cannot be differentiated "
+        "twice); checkpoints keep the uncompiled weights",
+    )
     channels_last: bool = opt(True, "channels_last memory layout for convolutional models")
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
     checkpoint_every: int = opt(500, "generator steps between checkpoints", check=positive)

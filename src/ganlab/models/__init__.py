@@ -9,7 +9,7 @@ from torch import nn
 from ganlab.config.schema import ModelConfig, TricksConfig
 from ganlab.errors import ConfigError
 from ganlab.models.dcgan import DCGANDiscriminator, DCGANGenerator, supported_resolution
-from ganlab.models.layers import MinibatchSpec, dcgan_init
+from ganlab.models.layers import MinibatchHead, MinibatchSpec, VirtualBatchNorm2d, dcgan_init
 from ganlab.models.mlp import MLPDiscriminator, MLPGenerator
 from ganlab.registry import Registry
 
@@ -19,6 +19,13 @@ Shape = tuple[int, ...]
 Builder = Callable[[ModelConfig, Shape, int, TricksConfig], nn.Module]
 GENERATORS: Registry[Builder] = Registry("generator")
 DISCRIMINATORS: Registry[Builder] = Registry("discriminator")
+
+
+def mixes_samples(module: nn.Module) -> bool:
+    """Whether a sample's output depends on the other samples of its batch: batch norm (batch statistics) or
+    minibatch discrimination (seed 001 §4.3). Layer norm, spectral norm and weight clipping do not."""
+    batchwise = (nn.modules.batchnorm._BatchNorm, MinibatchHead, VirtualBatchNorm2d)
+    return any(isinstance(m, batchwise) for m in module.modules())
 
 
 def _image_shape(shape: Shape, key: str) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from ganlab.data.base import Dataset
 from ganlab.errors import ConfigError
 from ganlab.lipschitz import GradientPenalty, Lipschitz, build_lipschitz
 from ganlab.losses import LOSSES, AdversarialLoss
-from ganlab.models import build_models
+from ganlab.models import build_models, mixes_samples
 from ganlab.train.device import autocast, compile_models
 from ganlab.train.distributed import SINGLE, World
 from ganlab.train.sampler import BatchSampler
@@ -47,6 +47,7 @@ class TrainState:
     rollbacks: int = 0
     extra: dict[str, float] = field(default_factory=dict)  # small scalars hooks keep across resume
     world: World = SINGLE  # the processes of a torchrun training (train/distributed.py)
+    joint_critic: bool = False  # D sees real and fake in one forward pass (it treats samples independently)
 
     @property
     def num_classes(self) -> int:
@@ -137,6 +138,7 @@ def build_state(cfg: Config, data: Dataset, device: torch.device, world: World =
         fixed_z=fixed_z,
         fixed_labels=fixed_labels,
         world=world,
+        joint_critic=not mixes_samples(D),
     )
     if cfg.train.compile:  # after the tricks copied G (the EMA average stays a plain module)
         compile_models(state.G, state.D, compile_critic=state.lipschitz.name != "gp")
