@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d
+from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d, gemm_eligible, same_conv_few_outputs
 from ganlab.models.layers import (
     ConcatHead,
     MinibatchHead,
@@ -45,8 +45,9 @@ class SameConv2d(nn.Conv2d):
     """Stride-1 convolution whose output has its input's size: zero padding (k - 1) // 2 before, k // 2 after.
 
     The same maths as ZeroPad2d + Conv2d, faster: no padded copy of the input, and on the CPU an output with
-    few channels (the image head) is computed as the equal transposed convolution with the flipped kernel,
-    which oneDNN runs several times faster than a convolution with 1 or 3 output channels (benchmarks/).
+    few channels (the image head) is computed tap by tap from one matrix product
+    (`gemm_conv.same_conv_few_outputs`), which runs several times faster than oneDNN's kernels for 1 or 3
+    output channels (benchmarks/README.md).
     """
 
     FEW_OUTPUTS = 4
@@ -56,13 +57,17 @@ class SameConv2d(nn.Conv2d):
 
     def forward(self, x: Tensor) -> Tensor:  # (B, C_in, H, W) -> (B, C_out, H, W)
         k = self.kernel_size[0]
-        high, trim = k // 2, 1 - k % 2  # pad k//2 on both sides, then drop the extra leading row/column
-        if x.device.type == "cpu" and self.out_channels <= self.FEW_OUTPUTS:
+        lo, hi = (k - 1) // 2, k // 2
+        few = self.out_channels <= self.FEW_OUTPUTS
+        if few and gemm_eligible(x, 0):
+            return same_conv_few_outputs(x, self.weight, self.bias, lo, hi)
+        if few and x.device.type == "cpu":  # under autocast: oneDNN's transposed convolution beats its conv here
             # conv2d(x, w, pad p) == conv_transpose2d(x, flip(w) with in/out swapped, pad k - 1 - p)
             weight = self.weight.flip(2, 3).transpose(0, 1)
-            out = F.conv_transpose2d(x, weight.contiguous(memory_format=_layout(x)), self.bias, padding=k - 1 - high)
+            out = F.conv_transpose2d(x, weight.contiguous(memory_format=_layout(x)), self.bias, padding=k - 1 - hi)
         else:
-            out = F.conv2d(x, self.weight, self.bias, padding=high)
+            out = F.conv2d(x, self.weight, self.bias, padding=hi)  # pad k//2 on both sides ...
+        trim = hi - lo  # ... then drop the extra leading row and column of an even kernel
         return out[..., trim:, trim:] if trim else out
 
 

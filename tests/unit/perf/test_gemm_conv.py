@@ -11,7 +11,7 @@ from torch.testing import assert_close
 from ganlab.config import load_config
 from ganlab.data.base import Dataset
 from ganlab.models import gemm_conv
-from ganlab.models.dcgan import DOWNSAMPLE, UPSAMPLE
+from ganlab.models.dcgan import DOWNSAMPLE, UPSAMPLE, SameConv2d
 from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d
 from ganlab.train.state import build_state
 from ganlab.train.step import d_step, g_step
@@ -25,7 +25,8 @@ def tiny_images(side: int) -> Dataset:
 
 
 def took_gemm(out: torch.Tensor) -> bool:
-    return out.grad_fn is not None and "Gemm" in type(out.grad_fn).__name__
+    name = type(out.grad_fn).__name__ if out.grad_fn is not None else ""
+    return "Gemm" in name or "Tap" in name
 
 
 def pair(kind: str, c_in: int, c_out: int, kernel: int, bias: bool, layout) -> tuple[nn.Module, nn.Module]:  # noqa: ANN001
@@ -40,6 +41,15 @@ def pair(kind: str, c_in: int, c_out: int, kernel: int, bias: bool, layout) -> t
         ref = nn.ConvTranspose2d(c_in, c_out, kernel, 2, padding, output_padding, bias=bias)
     ref.load_state_dict(new.state_dict())
     return new.double().to(memory_format=layout), ref.double().to(memory_format=layout)
+
+
+def same_pair(c_in: int, c_out: int, kernel: int = 4) -> tuple[nn.Module, nn.Module]:
+    """(SameConv2d, explicit ZeroPad2d + nn.Conv2d) with the same weights, in float64."""
+    torch.manual_seed(c_in)
+    new = SameConv2d(c_in, c_out, kernel)
+    ref = nn.Sequential(nn.ZeroPad2d(((kernel - 1) // 2, kernel // 2) * 2), nn.Conv2d(c_in, c_out, kernel))
+    ref[1].load_state_dict(new.state_dict())
+    return new.double(), ref.double()
 
 
 CASES = [  # (kind, input side): the small side of every case is at most GEMM_MAX_SIDE
@@ -83,11 +93,12 @@ def test_frozen_weights_get_no_gradient_and_the_input_gradient_is_right(kind: st
     assert all(p.grad is None for p in new.parameters())
 
 
-@pytest.mark.parametrize("kind", ["conv", "convT"])
+@pytest.mark.parametrize("kind", ["conv", "convT", "same"])
 def test_gradient_penalty_double_backward_matches_torch(kind: str) -> None:
     """The penalty ||d D(x) / dx||^2 differentiated w.r.t. the weights (WGAN-GP's critic update)."""
     grads = {}
-    for name, layer in zip(("gemm", "torch"), pair(kind, 4, 3, 4, True, torch.channels_last), strict=True):
+    layers = same_pair(4, 3) if kind == "same" else pair(kind, 4, 3, 4, True, torch.channels_last)
+    for name, layer in zip(("gemm", "torch"), layers, strict=True):
         x = torch.randn(2, 4, 4, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
         x.requires_grad_(True)
         out = layer(x)
@@ -100,17 +111,35 @@ def test_gradient_penalty_double_backward_matches_torch(kind: str) -> None:
 
 
 def test_torch_runs_the_large_maps_autocast_and_unusual_layers() -> None:
-    conv = Conv2d(3, 4, 4, 2, 1)
-    assert not took_gemm(conv(torch.randn(2, 3, 16, 16)))  # 16 -> 8: oneDNN is faster there
-    assert took_gemm(conv(torch.randn(2, 3, 8, 8)))
+    conv = Conv2d(8, 4, 4, 2, 1)
+    assert not took_gemm(conv(torch.randn(2, 8, 16, 16)))  # 16 -> 8 with 8 channels: oneDNN is faster there
+    assert took_gemm(conv(torch.randn(2, 8, 8, 8)))
+    assert took_gemm(Conv2d(3, 4, 4, 2, 1)(torch.randn(2, 3, 16, 16)))  # few input channels: a small patch matrix
+    assert not took_gemm(ConvTranspose2d(8, 3, 4, 2, 1)(torch.randn(2, 8, 8, 8)))  # few outputs, larger map
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        out = conv(torch.randn(2, 3, 8, 8))
+        out = conv(torch.randn(2, 8, 8, 8))
     assert not took_gemm(out) and out.dtype == torch.bfloat16
-    dilated = Conv2d(3, 4, 3, 2, 1, dilation=2)
-    assert not took_gemm(dilated(torch.randn(2, 3, 8, 8)))
+    dilated = Conv2d(8, 4, 3, 2, 1, dilation=2)
+    assert not took_gemm(dilated(torch.randn(2, 8, 8, 8)))
     grouped = ConvTranspose2d(4, 4, 4, 2, 1, groups=2)
     assert not took_gemm(grouped(torch.randn(2, 4, 4, 4)))
-    assert not took_gemm(conv.half()(torch.randn(2, 3, 8, 8, dtype=torch.float16)))
+    assert not took_gemm(conv.half()(torch.randn(2, 8, 8, 8, dtype=torch.float16)))
+
+
+@pytest.mark.parametrize("side", [28, 64])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_few_channel_first_layer_matches_torch(side: int, layout) -> None:  # noqa: ANN001
+    """A critic's first layer on 1- or 3-channel images (28 px Fashion-MNIST, 64 px RGB) takes the GEMM path."""
+    new, ref = pair("conv", 3, 8, 4, False, layout)
+    x = torch.randn(2, 3, side, side, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_(True)
+    out, expected = new(x), ref(x)
+    assert took_gemm(out)
+    assert_close(out, expected)
+    g = torch.randn_like(out)
+    for a, b in zip(
+        torch.autograd.grad(out, (x, new.weight), g), torch.autograd.grad(expected, (x, ref.weight), g), strict=True
+    ):
+        assert_close(a, b)
 
 
 def test_state_dict_is_torchs() -> None:
@@ -136,3 +165,16 @@ def test_dcgan_training_steps_equal_the_torch_only_steps(monkeypatch: pytest.Mon
         params[name] = [p.detach() for p in (*state.G.parameters(), *state.D.parameters())]
     for a, b in zip(params["gemm"], params["torch"], strict=True):
         assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kernel", [3, 4, 5])
+def test_image_head_takes_the_tap_path_in_fp32_and_the_transposed_form_under_autocast(kernel: int) -> None:
+    new, ref = same_pair(6, 3, kernel)
+    x = torch.randn(2, 6, 9, 9, dtype=torch.float64)
+    out = new(x.requires_grad_(True))
+    assert "Tap" in type(out.grad_fn).__name__
+    new, ref = new.float(), ref.float()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        fast, expected = new(x.float()), ref(x.float())
+    assert not took_gemm(fast) and fast.dtype == torch.bfloat16
+    assert_close(fast.float(), expected.float(), rtol=2e-2, atol=5e-2)
