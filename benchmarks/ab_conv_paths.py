@@ -15,7 +15,7 @@ import time
 
 import torch
 from ab import gen_step
-from common import save
+from common import CONFIGS, save
 
 from ganlab.config import load_config
 from ganlab.data import load_dataset
@@ -32,7 +32,7 @@ def use(paths: tuple) -> None:  # type: ignore[type-arg]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("configs", nargs="*", default=["demo", "dcgan", "benchmarks/configs/dcgan64.yaml"])
+    parser.add_argument("configs", nargs="*", default=["demo", "dcgan", str(CONFIGS / "dcgan64.yaml")])
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
