@@ -49,7 +49,7 @@ def _real_and_fake_logits(
     minibatch discrimination) takes both in one forward pass over the concatenated batch: the same logits in
     one pass over the weights, 1.02-1.2x faster (benchmarks/README.md). A batch-norm D gets two passes, so that
     each batch is normalised with its own statistics as in seed 001's reference code."""
-    if state.joint_critic and (labels is None) == (fake_labels is None) and real.shape[1:] == fake.shape[1:]:
+    if state.joint_critic:
         both_labels = None if labels is None or fake_labels is None else torch.cat([labels, fake_labels])
         logits = state.D(torch.cat([real, fake]), both_labels).float()
         return logits[: len(real)], logits[len(real) :]
