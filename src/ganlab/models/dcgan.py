@@ -122,7 +122,7 @@ class DCGANGenerator(nn.Module):
             # indices, hence the parameter names, of the explicit ZeroPad2d this replaced.
             blocks += [nn.Identity(), SameConv2d(widths[-1], out_channels, head_kernel)]
         else:
-            blocks.append(nn.ConvTranspose2d(widths[-1], out_channels, kernel_size, 2, padding, output_padding))
+            blocks.append(ConvTranspose2d(widths[-1], out_channels, kernel_size, 2, padding, output_padding))
         blocks.append(nn.Tanh())
         self.blocks = nn.Sequential(*blocks)
         self.reference_size = reference_size

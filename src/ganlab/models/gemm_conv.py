@@ -45,19 +45,60 @@ def _patches(padded: Tensor, k: int, s: int, oh: int, ow: int) -> Tensor:
 
 
 def _col2im(cols: Tensor, height: int, width: int, s: int) -> Tensor:
-    """Sum (B, oh, ow, k, k, C) window values back into a (B, height, width, C) map: the adjoint of _patches."""
+    """Sum (B, oh, ow, k, k, C) window values back into a (B, height, width, C) map: the adjoint of _patches.
+
+    When s divides k, tap (ky, kx) = (s*qy + ry, s*qx + rx) of window (i, j) lands on pixel
+    (s*(i + qy) + ry, s*(j + qx) + rx): seen as a (B, H/s, s, W/s, s, C) map, the s*s taps sharing (qy, qx) fill
+    one (i + qy, :, j + qx, :) block together. So (k/s)^2 adds of s*s taps each replace k*k adds of one tap,
+    with s*C contiguous values per innermost run instead of C: 2.3x faster for a 3-channel image's
+    gradient, 1.2x for 256 channels (k=4, s=2)."""
     b, oh, ow, k, _, c = cols.shape
-    out = cols.new_zeros(b, height, width, c)
-    for i in range(k):
-        for j in range(k):
-            out[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s] += cols[:, :, :, i, j]
-    return out
+    if k % s:
+        out = cols.new_zeros(b, height, width, c)
+        for i in range(k):
+            for j in range(k):
+                out[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s] += cols[:, :, :, i, j]
+        return out
+    q = k // s
+    blocks_h, blocks_w = max(-(-height // s), oh + q - 1), max(-(-width // s), ow + q - 1)
+    out = cols.new_zeros(b, blocks_h, s, blocks_w, s, c)
+    phases = cols.view(b, oh, ow, q, s, q, s, c)
+    for qy in range(q):
+        for qx in range(q):
+            out[:, qy : qy + oh, :, qx : qx + ow] += phases[:, :, :, qy, :, qx].permute(0, 1, 3, 2, 4, 5)
+    return out.view(b, blocks_h * s, blocks_w * s, c)[:, :height, :width]
 
 
 def _nhwc_rows(x: Tensor) -> Tensor:
     """(B, C, H, W) -> (B*H*W, C): a free view for a channels_last tensor."""
     b, c, h, w = x.shape
     return x.permute(0, 2, 3, 1).reshape(b * h * w, c)
+
+
+def _conv_input_grad(
+    g_rows: Tensor, w_rows: Tensor, x_shape: torch.Size, k: int, stride: int, padding: int
+) -> Tensor:
+    """The input gradient of a convolution: (B*oh*ow, O) output-gradient rows times the (O, kh*kw*C) weight rows,
+    summed back from windows to pixels (col2im); channels_last (B, C, H, W)."""
+    b, c, h, w = x_shape
+    oh, ow = (h + 2 * padding - k) // stride + 1, (w + 2 * padding - k) // stride + 1
+    full = _col2im((g_rows @ w_rows).view(b, oh, ow, k, k, c), h + 2 * padding, w + 2 * padding, stride)
+    return full[:, padding : padding + h, padding : padding + w].permute(0, 3, 1, 2)
+
+
+def _torch_grads(
+    ctx: Any, grad_out: Tensor, mask: list[bool], stride: int, padding: int, transposed: bool, output_padding: int = 0
+) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    """(input, weight, bias) gradients from torch's own convolution backward (oneDNN on the CPU), those in `mask`."""
+    x, weight = ctx.saved_tensors[:2]
+    bias_sizes = [weight.shape[1] if transposed else weight.shape[0]] if ctx.has_bias else None
+    mask = [mask[0], mask[1], mask[2] and ctx.has_bias]
+    if not any(mask):
+        return None, None, None
+    grads = torch.ops.aten.convolution_backward(
+        grad_out, x, weight, bias_sizes, [stride] * 2, [padding] * 2, [1, 1], transposed, [output_padding] * 2, 1, mask
+    )
+    return cast(tuple[Tensor | None, Tensor | None, Tensor | None], tuple(g if m else None for g, m in zip(grads, mask)))
 
 
 def _reference_grads(op: Any, ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
@@ -98,13 +139,38 @@ class _GemmConv2d(torch.autograd.Function):
         g_rows = _nhwc_rows(grad_out)  # (B*oh*ow, O)
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
-            g_cols = (g_rows @ w_rows).view(b, oh, ow, k, k, c)
-            full = _col2im(g_cols, h + 2 * padding, w + 2 * padding, stride)
-            grad_x = full[:, padding : padding + h, padding : padding + w].permute(0, 3, 1, 2)
+            grad_x = _conv_input_grad(g_rows, w_rows, x.shape, k, stride, padding)
         if ctx.needs_input_grad[1]:
             grad_w = (g_rows.t() @ cols).view(o, k, k, c).permute(0, 3, 1, 2)
         if ctx.has_bias and ctx.needs_input_grad[2]:
             grad_b = g_rows.sum(0)
+        return grad_x, grad_w, grad_b, None, None
+
+
+class _FewInputsConv2d(torch.autograd.Function):
+    """conv2d of an image with few channels (a critic's first layer): oneDNN reads few channels well (forward,
+    weight gradient) but writes them poorly, so the input gradient, which has the image's few channels, is one
+    GEMM + col2im instead: 1.5x (64x64 RGB) and 2.6x (28x28 gray) faster than oneDNN's on that gradient."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, weight: Tensor, bias: Tensor, stride: int, padding: int) -> Tensor:
+        ctx.save_for_backward(x, weight, bias)
+        ctx.has_bias, ctx.conf = bool(bias.numel()), (stride, padding)
+        return F.conv2d(x, weight, bias if ctx.has_bias else None, stride=stride, padding=padding)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
+        stride, padding = ctx.conf
+        if torch.is_grad_enabled():  # a double backward: differentiate torch's convolution instead
+            grads = _reference_grads(lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=padding), ctx, grad_out)
+            return (*grads, None, None)
+        x, weight = ctx.saved_tensors[:2]
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        _, grad_w, grad_b = _torch_grads(ctx, grad_out, [False, need_w, need_b], stride, padding, transposed=False)
+        grad_x = None
+        if need_x:
+            w_rows = weight.permute(0, 2, 3, 1).reshape(weight.shape[0], -1)  # (O, kh*kw*C)
+            grad_x = _conv_input_grad(_nhwc_rows(grad_out), w_rows, x.shape, weight.shape[2], stride, padding)
         return grad_x, grad_w, grad_b, None, None
 
 
@@ -208,6 +274,21 @@ class _TapConv2d(torch.autograd.Function):
         return grad_x, grad_w, grad_b, None, None
 
 
+class _FewOutputsConvTranspose2d(_GemmConvTranspose2d):
+    """A transposed convolution to few channels (a generator's image layer): the forward writes few channels,
+    which oneDNN does poorly and GEMM + col2im does 2.1x faster (64 -> 3 channels, 32x32 -> 64x64); the
+    backward reads few channels, where oneDNN's kernels are faster than the GEMM path's, so it is torch's."""
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
+        if torch.is_grad_enabled():
+            return _GemmConvTranspose2d.backward(ctx, grad_out)
+        stride, padding, output_padding = ctx.conf[:3]
+        mask = list(ctx.needs_input_grad[:3])
+        grads = _torch_grads(ctx, grad_out, mask, stride, padding, transposed=True, output_padding=output_padding)
+        return (*grads, None, None, None)
+
+
 def same_conv_few_outputs(x: Tensor, weight: Tensor, bias: Tensor | None, lo: int, hi: int) -> Tensor:
     """conv2d(pad(x, (lo, hi, lo, hi)), weight, bias) for few output channels (_TapConv2d)."""
     return cast(Tensor, _TapConv2d.apply(x, weight, bias if bias is not None else x.new_empty(0), lo, hi))
@@ -226,10 +307,11 @@ class Conv2d(nn.Conv2d):
     def forward(self, x: Tensor) -> Tensor:
         k, s, p = self.kernel_size[0], self.stride[0], cast(tuple[int, int], self.padding)[0]
         out_side = (min(x.shape[-2:]) + 2 * p - k) // s + 1
-        small = 0 if self.in_channels <= FEW_CHANNELS else out_side  # few channels: a small patch matrix
-        if _plain(self) and gemm_eligible(x, small):
+        few = self.in_channels <= FEW_CHANNELS
+        if _plain(self) and gemm_eligible(x, 0 if few else out_side):
             bias = self.bias if self.bias is not None else x.new_empty(0)
-            return cast(Tensor, _GemmConv2d.apply(x, self.weight, bias, s, p))
+            path = _FewInputsConv2d if few else _GemmConv2d
+            return cast(Tensor, path.apply(x, self.weight, bias, s, p))
         return super().forward(x)
 
 
@@ -239,7 +321,9 @@ class ConvTranspose2d(nn.ConvTranspose2d):
     def forward(self, x: Tensor, output_size: list[int] | None = None) -> Tensor:
         s, p, op = self.stride[0], cast(tuple[int, int], self.padding)[0], self.output_padding[0]
         square_op = self.output_padding[0] == self.output_padding[1]
-        if output_size is None and square_op and _plain(self) and gemm_eligible(x, min(x.shape[-2:])):
+        few = self.out_channels <= FEW_CHANNELS
+        if output_size is None and square_op and _plain(self) and gemm_eligible(x, 0 if few else min(x.shape[-2:])):
             bias = self.bias if self.bias is not None else x.new_empty(0)
-            return cast(Tensor, _GemmConvTranspose2d.apply(x, self.weight, bias, s, p, op))
+            path = _FewOutputsConvTranspose2d if few else _GemmConvTranspose2d
+            return cast(Tensor, path.apply(x, self.weight, bias, s, p, op))
         return super().forward(x, output_size)

@@ -24,9 +24,24 @@ def tiny_images(side: int) -> Dataset:
     return Dataset("toy", "image", x, None, 0, "generated")
 
 
+def took_gemm_name(name: str) -> bool:
+    return any(path in name for path in ("Gemm", "Tap", "FewInputs", "FewOutputs"))
+
+
 def took_gemm(out: torch.Tensor) -> bool:
-    name = type(out.grad_fn).__name__ if out.grad_fn is not None else ""
-    return "Gemm" in name or "Tap" in name
+    return took_gemm_name(type(out.grad_fn).__name__ if out.grad_fn is not None else "")
+
+
+def graph_nodes(out: torch.Tensor) -> set[str]:
+    """Names of the autograd nodes behind `out`."""
+    names, seen, todo = set(), set(), [out.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is not None and id(node) not in seen:
+            seen.add(id(node))
+            names.add(type(node).__name__)
+            todo.extend(next_fn for next_fn, _ in node.next_functions)
+    return names
 
 
 def pair(kind: str, c_in: int, c_out: int, kernel: int, bias: bool, layout) -> tuple[nn.Module, nn.Module]:  # noqa: ANN001
@@ -115,7 +130,8 @@ def test_torch_runs_the_large_maps_autocast_and_unusual_layers() -> None:
     assert not took_gemm(conv(torch.randn(2, 8, 16, 16)))  # 16 -> 8 with 8 channels: oneDNN is faster there
     assert took_gemm(conv(torch.randn(2, 8, 8, 8)))
     assert took_gemm(Conv2d(3, 4, 4, 2, 1)(torch.randn(2, 3, 16, 16)))  # few input channels: a small patch matrix
-    assert not took_gemm(ConvTranspose2d(8, 3, 4, 2, 1)(torch.randn(2, 8, 8, 8)))  # few outputs, larger map
+    assert not took_gemm(ConvTranspose2d(8, 6, 4, 2, 1)(torch.randn(2, 8, 8, 8)))  # 6 outputs, larger map
+    assert "FewOutputs" in type(ConvTranspose2d(8, 3, 4, 2, 1)(torch.randn(2, 8, 8, 8)).grad_fn).__name__
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out = conv(torch.randn(2, 8, 8, 8))
     assert not took_gemm(out) and out.dtype == torch.bfloat16
@@ -126,20 +142,57 @@ def test_torch_runs_the_large_maps_autocast_and_unusual_layers() -> None:
     assert not took_gemm(conv.half()(torch.randn(2, 8, 8, 8, dtype=torch.float16)))
 
 
-@pytest.mark.parametrize("side", [28, 64])
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_few_channel_first_layer_matches_torch(side: int, layout) -> None:  # noqa: ANN001
-    """A critic's first layer on 1- or 3-channel images (28 px Fashion-MNIST, 64 px RGB) takes the GEMM path."""
-    new, ref = pair("conv", 3, 8, 4, False, layout)
-    x = torch.randn(2, 3, side, side, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_(True)
+def _assert_same_maths(new: nn.Module, ref: nn.Module, x: torch.Tensor, path: str) -> None:
+    """Output and the input, weight and bias gradients of `new` equal torch's, and `new` took `path`."""
+    x = x.requires_grad_(True)
     out, expected = new(x), ref(x)
-    assert took_gemm(out)
+    assert path in type(out.grad_fn).__name__
+    assert out.shape == expected.shape
     assert_close(out, expected)
     g = torch.randn_like(out)
-    for a, b in zip(
-        torch.autograd.grad(out, (x, new.weight), g), torch.autograd.grad(expected, (x, ref.weight), g), strict=True
-    ):
+    grads = torch.autograd.grad(out, (x, *new.parameters()), g)
+    for a, b in zip(grads, torch.autograd.grad(expected, (x, *ref.parameters()), g), strict=True):
+        assert a.shape == b.shape
         assert_close(a, b)
+
+
+@pytest.mark.parametrize(("channels", "side"), [(1, 28), (3, 64), (3, 9)])
+@pytest.mark.parametrize("kernel", [3, 4, 5])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_few_channel_first_layer_matches_torch(channels: int, side: int, kernel: int, bias: bool, layout) -> None:  # noqa: ANN001
+    """A critic's first layer on 1- or 3-channel images (28 px Fashion-MNIST, 64 px RGB, an odd side): torch's
+    forward and weight gradient, the input gradient as GEMM + col2im."""
+    new, ref = pair("conv", channels, 8, kernel, bias, layout)
+    x = torch.randn(2, channels, side, side, dtype=torch.float64).contiguous(memory_format=layout)
+    _assert_same_maths(new, ref, x, "FewInputs")
+
+
+@pytest.mark.parametrize(("channels", "side"), [(1, 14), (3, 32), (3, 7)])
+@pytest.mark.parametrize("kernel", [3, 4, 5])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_few_channel_image_layer_matches_torch(channels: int, side: int, kernel: int, bias: bool, layout) -> None:  # noqa: ANN001
+    """A generator's last transposed convolution to 1 or 3 channels (28 px gray, 64 px RGB, an odd side): GEMM +
+    col2im forward, torch's backward."""
+    new, ref = pair("convT", 6, channels, kernel, bias, layout)
+    x = torch.randn(2, 6, side, side, dtype=torch.float64).contiguous(memory_format=layout)
+    _assert_same_maths(new, ref, x, "FewOutputs")
+
+
+@pytest.mark.parametrize("kernel", [3, 4, 5])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_col2im_is_the_adjoint_of_the_patch_view(kernel: int, stride: int) -> None:
+    """<patches(x), c> == <x, col2im(c)> for every kernel/stride pair, the s | k fast form and the tap loop alike."""
+    gen = torch.Generator().manual_seed(kernel * 10 + stride)
+    b, h, w, c = 2, 11, 9, 3
+    oh, ow = (h - kernel) // stride + 1, (w - kernel) // stride + 1
+    x = torch.randn(b, h, w, c, dtype=torch.float64, generator=gen)
+    cols = torch.randn(b, oh, ow, kernel, kernel, c, dtype=torch.float64, generator=gen)
+    lhs = (gemm_conv._patches(x, kernel, stride, oh, ow) * cols).sum()
+    folded = gemm_conv._col2im(cols, h, w, stride)
+    assert folded.shape == (b, h, w, c)
+    assert_close(lhs, (x * folded).sum())
 
 
 def test_state_dict_is_torchs() -> None:
@@ -147,22 +200,38 @@ def test_state_dict_is_torchs() -> None:
     assert isinstance(ConvTranspose2d(3, 4, 4, 2, 1), nn.ConvTranspose2d)
 
 
-def test_dcgan_training_steps_equal_the_torch_only_steps(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A 16x16 DCGAN (last critic map and first generator map 4x4, both on the GEMM path) trains like torch's."""
+@pytest.mark.parametrize("head", ["conv", "upsample"])
+def test_dcgan_training_steps_equal_the_torch_only_steps(monkeypatch: pytest.MonkeyPatch, head: str) -> None:
+    """A 16x16 DCGAN trains like torch's: last critic map and first generator map 4x4 (GEMM path), the critic's
+    first layer on 1-channel images, and the image layer (tap head, or transposed conv to 1 channel)."""
     cfg = load_config(
         "dcgan",
-        {"data.resolution": 16, "model.g_channels": 8, "model.d_channels": 8, "model.z_dim": 8, "train.batch_size": 8},
+        {
+            "data.resolution": 16,
+            "model.g_channels": 8,
+            "model.d_channels": 8,
+            "model.z_dim": 8,
+            "model.g_head": head,
+            "model.kernel_size": 4,
+            "train.batch_size": 8,
+        },
     )
     data = tiny_images(side=16)
     params = {}
-    for name, max_side in (("gemm", gemm_conv.GEMM_MAX_SIDE), ("torch", 0)):
+    for name, max_side, few in (("gemm", gemm_conv.GEMM_MAX_SIDE, gemm_conv.FEW_CHANNELS), ("torch", 0, 0)):
         monkeypatch.setattr(gemm_conv, "GEMM_MAX_SIDE", max_side)
+        monkeypatch.setattr(gemm_conv, "FEW_CHANNELS", few)
+        monkeypatch.setattr(SameConv2d, "FEW_OUTPUTS", few)
         state = build_state(cfg, data, torch.device("cpu"))
         for _ in range(3):
             real, labels = state.real_batch()
             d_step(state, real, labels)
             g_step(state, labels)
         params[name] = [p.detach() for p in (*state.G.parameters(), *state.D.parameters())]
+        paths = graph_nodes(state.D(state.G(state.noise(2))).sum())
+        image_layer = "TapConv2d" if head == "conv" else "FewOutputsConvTranspose2d"
+        expected = {"GemmConv2d", "GemmConvTranspose2d", "FewInputsConv2d", image_layer} if name == "gemm" else set()
+        assert {p for p in paths if took_gemm_name(p)} == {f"_{p}Backward" for p in expected}
     for a, b in zip(params["gemm"], params["torch"], strict=True):
         assert_close(a, b, rtol=1e-4, atol=1e-5)
 
