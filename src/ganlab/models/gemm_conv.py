@@ -75,9 +75,7 @@ def _nhwc_rows(x: Tensor) -> Tensor:
     return x.permute(0, 2, 3, 1).reshape(b * h * w, c)
 
 
-def _conv_input_grad(
-    g_rows: Tensor, w_rows: Tensor, x_shape: torch.Size, k: int, stride: int, padding: int
-) -> Tensor:
+def _conv_input_grad(g_rows: Tensor, w_rows: Tensor, x_shape: torch.Size, k: int, stride: int, padding: int) -> Tensor:
     """The input gradient of a convolution: (B*oh*ow, O) output-gradient rows times the (O, kh*kw*C) weight rows,
     summed back from windows to pixels (col2im); channels_last (B, C, H, W)."""
     b, c, h, w = x_shape
@@ -98,7 +96,10 @@ def _torch_grads(
     grads = torch.ops.aten.convolution_backward(
         grad_out, x, weight, bias_sizes, [stride] * 2, [padding] * 2, [1, 1], transposed, [output_padding] * 2, 1, mask
     )
-    return cast(tuple[Tensor | None, Tensor | None, Tensor | None], tuple(g if m else None for g, m in zip(grads, mask)))
+    return cast(
+        tuple[Tensor | None, Tensor | None, Tensor | None],
+        tuple(g if m else None for g, m in zip(grads, mask, strict=True)),
+    )
 
 
 def _reference_grads(op: Any, ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
@@ -239,12 +240,16 @@ class _TapConv2d(torch.autograd.Function):
         o, k = weight.shape[0], weight.shape[2]
         x_rows = _nhwc_rows(x)  # (B*H*W, C)
         w_taps = weight.permute(0, 2, 3, 1).reshape(o * k * k, c)
-        taps = F.pad((w_taps @ x_rows.t()).view(o, k, k, b, h, w), (lo, hi, lo, hi))
-        out = taps[:, 0, 0, :, :h, :w].clone()
-        for dy in range(k):
+        taps = (w_taps @ x_rows.t()).view(o, k, k, b, h, w)
+        out = taps[:, lo, lo].clone()  # the centre tap covers every pixel
+        for dy in range(k):  # tap (dy, dx) reads pixel (y + dy - lo, x + dx - lo): add where that is inside
             for dx in range(k):
-                if dy or dx:
-                    out += taps[:, dy, dx, :, dy : dy + h, dx : dx + w]
+                if (dy, dx) != (lo, lo):
+                    y0, y1, x0, x1 = max(0, lo - dy), min(h, h + lo - dy), max(0, lo - dx), min(w, w + lo - dx)
+                    if y0 < y1 and x0 < x1:
+                        out[:, :, y0:y1, x0:x1] += taps[
+                            :, dy, dx, :, y0 + dy - lo : y1 + dy - lo, x0 + dx - lo : x1 + dx - lo
+                        ]
         if bias.numel():
             out += bias[:, None, None, None]
         ctx.save_for_backward(x, weight, bias, x_rows, w_taps)

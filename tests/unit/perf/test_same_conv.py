@@ -26,14 +26,15 @@ def explicit_same(conv: SameConv2d) -> nn.Sequential:
 @pytest.mark.parametrize("kernel", [3, 4, 5])
 @pytest.mark.parametrize("out_channels", [1, 3, 8])  # the transposed-convolution path (<= 4) and the plain one
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
-def test_same_conv_matches_explicit_padding_with_gradients(kernel: int, out_channels: int, layout) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("side", [7, 2])  # 2: some taps of a 4- or 5-wide kernel read only padding
+def test_same_conv_matches_explicit_padding_with_gradients(kernel: int, out_channels: int, layout, side: int) -> None:  # noqa: ANN001
     torch.manual_seed(kernel)
     conv = SameConv2d(5, out_channels, kernel).double().to(memory_format=layout)
     ref = explicit_same(conv)
-    x = torch.randn(3, 5, 7, 7, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_(True)
+    x = torch.randn(3, 5, side, side, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_(True)
     x_ref = x.detach().clone().requires_grad_(True)
     out, expected = conv(x), ref(x_ref)
-    assert out.shape == (3, out_channels, 7, 7)
+    assert out.shape == (3, out_channels, side, side)
     assert_close(out, expected)
     g = torch.randn_like(out)
     grads = torch.autograd.grad(out, (x, conv.weight, conv.bias), g)
