@@ -60,7 +60,14 @@ class Dataset:
         def move(t: Tensor | None) -> Tensor | None:
             return None if t is None else t.to(device)
 
-        return replace(self, x=self.x.to(device), labels=move(self.labels), index=move(self.index))
+        x = self.x[:, :1].to(device).expand_as(self.x) if repeated_channels(self.x) else self.x.to(device)
+        return replace(self, x=x, labels=move(self.labels), index=move(self.index))
+
+
+def repeated_channels(x: Tensor) -> bool:
+    """Whether images (N, C, H, W) are one channel seen C times (gray as RGB, `transform.to_rgb`): moved to a
+    device as the one channel, or `.to()` would write all C."""
+    return x.dim() == 4 and x.shape[1] > 1 and x.stride(1) == 0
 
 
 # A loader takes the data section and a split and returns the whole split (on the CPU).

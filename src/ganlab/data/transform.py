@@ -31,8 +31,10 @@ def to_gray(x: Tensor) -> Tensor:
 
 
 def to_rgb(x: Tensor) -> Tensor:
-    """uint8 (N, 1, H, W) -> uint8 (N, 3, H, W) by repeating the channel."""
-    return x.repeat(1, 3, 1, 1)
+    """uint8 (N, 1, H, W) -> uint8 (N, 3, H, W) by repeating the channel: a view of the one channel (stride 0
+    across channels), so gray data seen as RGB costs no more memory than gray (490 MiB less for Fashion-MNIST
+    at 64x64); a batch drawn from it is three real channels (`Dataset.batch` indexes, which copies)."""
+    return x.expand(-1, 3, -1, -1)
 
 
 def resize(x: Tensor, side: int) -> Tensor:

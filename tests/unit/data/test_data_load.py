@@ -11,6 +11,7 @@ from PIL import Image
 
 from ganlab.config.schema import DataConfig
 from ganlab.data import DATASETS, Dataset, load_dataset, transform
+from ganlab.data.base import repeated_channels
 from ganlab.errors import ConfigError
 
 
@@ -74,7 +75,15 @@ def test_channels_one_to_three_repeats() -> None:
     gray = load_dataset(DataConfig(name="digits"))
     rgb = load_dataset(DataConfig(name="digits", channels=3))
     assert rgb.x.shape == (1437, 3, 8, 8)
-    torch.testing.assert_close(rgb.x, gray.x.expand(-1, 3, -1, -1))
+    torch.testing.assert_close(rgb.x, gray.x.repeat(1, 3, 1, 1))
+    assert rgb.x.untyped_storage().nbytes() == gray.x.untyped_storage().nbytes()  # a view, not three copies
+    assert repeated_channels(rgb.x) and not repeated_channels(gray.x)
+    idx = torch.tensor([5, 0, 1436])
+    batch = rgb.batch(idx)
+    assert batch.shape == (3, 3, 8, 8) and batch.is_contiguous()
+    torch.testing.assert_close(batch, gray.batch(idx).repeat(1, 3, 1, 1))
+    moved = rgb.to("meta")  # moving keeps one channel and the view
+    assert moved.x.shape == rgb.x.shape and repeated_channels(moved.x)
 
 
 def test_channels_three_to_one_is_bt601_luminance(tmp_path: Path) -> None:
