@@ -140,6 +140,9 @@ class DCGANGenerator(nn.Module):
                 labels = torch.cat([self.reference_labels, labels])
             z = torch.cat([z, one_hot(labels, self.num_classes, z.dtype)], 1)
         h = self.project(z).view(len(z), self.top_channels, self.base, self.base)  # (B, C0, 4, 4)
+        # in the convolutions' layout: a channels_last model's batch norm and first (transposed) convolution
+        # then read channels_last, 1.1-1.3x faster on that block than reordering NCHW (benchmarks/README.md)
+        h = h.contiguous(memory_format=_layout(self.blocks[0].weight))
         h = torch.relu(self.project_norm(h))
         return self.blocks(h)[self.reference_size :]
 

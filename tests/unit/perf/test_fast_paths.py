@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 from torch.testing import assert_close
@@ -11,6 +13,7 @@ from ganlab.config.schema import OptimizerConfig
 from ganlab.data.base import Dataset
 from ganlab.lipschitz import GradientPenalty
 from ganlab.losses.penalties import gradient_norms, skip_if_nonfinite
+from ganlab.models import build_models
 from ganlab.train.state import build_state, make_optimizer
 
 
@@ -104,3 +107,18 @@ def test_fp16_state_hands_the_critic_scaler_to_the_penalty() -> None:
     )
     state = build_state(cfg, tiny_images(), torch.device("cpu"))
     assert state.lipschitz.grad_scaler is state.scaler_d and state.scaler_d.is_enabled()
+
+
+def test_channels_last_generator_projects_into_channels_last_with_the_same_output() -> None:
+    """G's projected first map enters batch norm and the first transposed conv in the convolutions' layout."""
+    cfg = load_config("demo", {"model.g_channels": 4, "model.g_max_channels": 8, "model.z_dim": 6})
+    G, _ = build_models(cfg.model, (1, 28, 28), 0)
+    G = G.double()
+    fast = copy.deepcopy(G).to(memory_format=torch.channels_last)
+    seen: list[torch.Tensor] = []
+    fast.project_norm.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0]))
+    G.project_norm.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0]))
+    z = torch.randn(5, 6, dtype=torch.float64)
+    assert_close(fast(z), G(z))
+    assert seen[0].is_contiguous(memory_format=torch.channels_last)
+    assert seen[1].is_contiguous()  # an NCHW model keeps NCHW
