@@ -8,6 +8,8 @@ seed 004 §4.1's 1024-512-256-128; with g_head=upsample and 64 pixels, seed 000 
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -142,7 +144,7 @@ class DCGANGenerator(nn.Module):
         h = self.project(z).view(len(z), self.top_channels, self.base, self.base)  # (B, C0, 4, 4)
         # in the convolutions' layout: a channels_last model's batch norm and first (transposed) convolution
         # then read channels_last, 1.1-1.3x faster on that block than reordering NCHW (benchmarks/README.md)
-        h = h.contiguous(memory_format=_layout(self.blocks[0].weight))
+        h = h.contiguous(memory_format=_layout(cast(nn.Conv2d, self.blocks[0]).weight))
         h = torch.relu(self.project_norm(h))
         return self.blocks(h)[self.reference_size :]
 
