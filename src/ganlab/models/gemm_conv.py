@@ -57,7 +57,7 @@ def _col2im(cols: Tensor, height: int, width: int, s: int) -> Tensor:
         out = cols.new_zeros(b, height, width, c)
         for i in range(k):
             for j in range(k):
-                out[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s] += cols[:, :, :, i, j]
+                out[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s].add_(cols[:, :, :, i, j])
         return out
     q = k // s
     blocks_h, blocks_w = max(-(-height // s), oh + q - 1), max(-(-width // s), ow + q - 1)
@@ -65,7 +65,7 @@ def _col2im(cols: Tensor, height: int, width: int, s: int) -> Tensor:
     phases = cols.view(b, oh, ow, q, s, q, s, c)
     for qy in range(q):
         for qx in range(q):
-            out[:, qy : qy + oh, :, qx : qx + ow] += phases[:, :, :, qy, :, qx].permute(0, 1, 3, 2, 4, 5)
+            out[:, qy : qy + oh, :, qx : qx + ow].add_(phases[:, :, :, qy, :, qx].permute(0, 1, 3, 2, 4, 5))
     return out.view(b, blocks_h * s, blocks_w * s, c)[:, :height, :width]
 
 
@@ -247,9 +247,8 @@ class _TapConv2d(torch.autograd.Function):
                 if (dy, dx) != (lo, lo):
                     y0, y1, x0, x1 = max(0, lo - dy), min(h, h + lo - dy), max(0, lo - dx), min(w, w + lo - dx)
                     if y0 < y1 and x0 < x1:
-                        out[:, :, y0:y1, x0:x1] += taps[
-                            :, dy, dx, :, y0 + dy - lo : y1 + dy - lo, x0 + dx - lo : x1 + dx - lo
-                        ]
+                        src = taps[:, dy, dx, :, y0 + dy - lo : y1 + dy - lo, x0 + dx - lo : x1 + dx - lo]
+                        out[:, :, y0:y1, x0:x1].add_(src)  # in place on the view: no write-back copy
         if bias.numel():
             out += bias[:, None, None, None]
         ctx.save_for_backward(x, weight, bias, x_rows, w_taps)
