@@ -12,6 +12,10 @@ take this path on the CPU in fp32 (and fp64) when the small side of the map is a
 otherwise. The backward is written out (patch matrix kept from the forward, col2im as strided adds), which is
 where the time goes; a double backward (the gradient penalty) recomputes through torch's own convolution, so
 higher-order gradients are exactly torch's.
+
+Outputs: each path returns a tensor it allocated with the final strides and wrote through a view, never a view
+itself, so that the in-place activation after a layer is allowed (autograd forbids modifying a custom
+Function's view output in place).
 """
 
 from __future__ import annotations
@@ -123,10 +127,17 @@ class _GemmConv2d(torch.autograd.Function):
         padded = F.pad(x.permute(0, 2, 3, 1), (0, 0, padding, padding, padding, padding)).contiguous()
         cols = _patches(padded, k, stride, oh, ow).reshape(b * oh * ow, k * k * c)
         w_rows = weight.permute(0, 2, 3, 1).reshape(o, k * k * c)  # (O, kh*kw*C): a view in channels_last
-        out = torch.addmm(bias, cols, w_rows.t()) if bias.numel() else cols @ w_rows.t()
+        result = torch.empty(
+            (b, o, oh, ow), dtype=x.dtype, device=x.device, memory_format=torch.channels_last
+        )  # module doc: outputs
+        rows = result.permute(0, 2, 3, 1).view(b * oh * ow, o)
+        if bias.numel():
+            torch.addmm(bias, cols, w_rows.t(), out=rows)
+        else:
+            torch.mm(cols, w_rows.t(), out=rows)
         ctx.save_for_backward(x, weight, bias, cols, w_rows)
         ctx.has_bias, ctx.conf = bool(bias.numel()), (stride, padding, oh, ow)
-        return out.view(b, oh, ow, o).permute(0, 3, 1, 2)  # channels_last (B, O, oh, ow)
+        return result
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
@@ -193,10 +204,16 @@ class _GemmConvTranspose2d(torch.autograd.Function):
         w_rows = weight.permute(0, 2, 3, 1).reshape(i, k * k * o)  # (I, kh*kw*O): a view in channels_last
         full = _col2im((x_rows @ w_rows).view(b, h, w, k, k, o), full_h, full_w, stride)
         out = full[:, padding : padding + out_h, padding : padding + out_w]
-        out = out + bias if bias.numel() else out.contiguous()
+        result = torch.empty(
+            (b, o, out_h, out_w), dtype=x.dtype, device=x.device, memory_format=torch.channels_last
+        )  # module doc: outputs
+        if bias.numel():
+            torch.add(out, bias, out=result.permute(0, 2, 3, 1))
+        else:
+            result.permute(0, 2, 3, 1).copy_(out)
         ctx.save_for_backward(x, weight, bias, x_rows, w_rows)
         ctx.has_bias, ctx.conf = bool(bias.numel()), (stride, padding, output_padding, full_h, full_w)
-        return out.permute(0, 3, 1, 2)  # channels_last (B, O, out_h, out_w)
+        return result
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
@@ -241,7 +258,10 @@ class _TapConv2d(torch.autograd.Function):
         x_rows = _nhwc_rows(x)  # (B*H*W, C)
         w_taps = weight.permute(0, 2, 3, 1).reshape(o * k * k, c)
         taps = (w_taps @ x_rows.t()).view(o, k, k, b, h, w)
-        out = taps[:, lo, lo].clone()  # the centre tap covers every pixel
+        # (B, O, H, W) stored as (O, B, H, W), written through that view (module doc: outputs)
+        result = torch.empty_strided((b, o, h, w), (h * w, b * h * w, w, 1), dtype=x.dtype, device=x.device)
+        out = result.permute(1, 0, 2, 3)
+        out.copy_(taps[:, lo, lo])  # the centre tap covers every pixel
         for dy in range(k):  # tap (dy, dx) reads pixel (y + dy - lo, x + dx - lo): add where that is inside
             for dx in range(k):
                 if (dy, dx) != (lo, lo):
@@ -250,10 +270,10 @@ class _TapConv2d(torch.autograd.Function):
                         src = taps[:, dy, dx, :, y0 + dy - lo : y1 + dy - lo, x0 + dx - lo : x1 + dx - lo]
                         out[:, :, y0:y1, x0:x1].add_(src)  # in place on the view: no write-back copy
         if bias.numel():
-            out += bias[:, None, None, None]
+            out.add_(bias[:, None, None, None])
         ctx.save_for_backward(x, weight, bias, x_rows, w_taps)
         ctx.has_bias, ctx.conf = bool(bias.numel()), (lo, hi)
-        return out.permute(1, 0, 2, 3)  # (B, O, H, W)
+        return result
 
     @staticmethod
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:

@@ -19,7 +19,7 @@ class MLPGenerator(nn.Module):
         widths = [z_dim + num_classes, *hidden]
         layers: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += [nn.Linear(w_in, w_out), nn.ReLU()]
+            layers += [nn.Linear(w_in, w_out), nn.ReLU(inplace=True)]  # Linear keeps its input, not its output
         layers.append(nn.Linear(widths[-1], math.prod(shape)))
         if tanh:
             layers.append(nn.Tanh())
@@ -48,7 +48,7 @@ class MLPDiscriminator(nn.Module):
         widths = [math.prod(shape), *hidden]
         layers: list[nn.Module] = [nn.Flatten()]
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
-            layers += [nn.Linear(w_in, w_out), nn.LeakyReLU(0.2)]
+            layers += [nn.Linear(w_in, w_out), nn.LeakyReLU(0.2, inplace=True)]
         self.trunk = nn.Sequential(*layers)
         self.feature_dim = widths[-1]
         self.head: nn.Module

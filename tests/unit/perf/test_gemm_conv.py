@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
@@ -247,3 +248,28 @@ def test_image_head_takes_the_tap_path_in_fp32_and_the_transposed_form_under_aut
         fast, expected = new(x.float()), ref(x.float())
     assert not took_gemm(fast) and fast.dtype == torch.bfloat16
     assert_close(fast.float(), expected.float(), rtol=2e-2, atol=5e-2)
+
+
+@pytest.mark.parametrize(
+    ("layer", "side"),
+    [
+        (Conv2d(6, 5, 4, 2, 1), 8),  # small map: _GemmConv2d
+        (Conv2d(3, 5, 4, 2, 1), 16),  # few input channels: _FewInputsConv2d
+        (ConvTranspose2d(6, 5, 4, 2, 1), 4),  # small map: _GemmConvTranspose2d
+        (ConvTranspose2d(6, 3, 4, 2, 1), 8),  # few outputs: _FewOutputsConvTranspose2d
+        (SameConv2d(6, 3, 4), 8),  # the tap head
+    ],
+)
+def test_an_in_place_activation_may_follow_every_path(layer: nn.Module, side: int) -> None:
+    """The models' activations run in place; autograd refuses that on a custom Function's view output."""
+    layer = layer.double()
+    x = torch.randn(2, layer.in_channels, side, side, dtype=torch.float64, requires_grad=True)
+    out = layer(x)
+    assert took_gemm(out) and not out._is_view()
+    (grad,) = torch.autograd.grad(F.leaky_relu_(out, 0.2).square().sum(), x)
+    if isinstance(layer, SameConv2d):
+        expected_out = F.conv2d(F.pad(x, (1, 2, 1, 2)), layer.weight, layer.bias)
+    else:
+        expected_out = type(layer).__mro__[1].forward(layer, x)  # torch's own layer
+    (expected,) = torch.autograd.grad(F.leaky_relu(expected_out, 0.2).square().sum(), x)
+    assert_close(grad, expected)
