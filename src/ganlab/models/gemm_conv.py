@@ -1,4 +1,4 @@
-"""Strided convolutions on small feature maps as one matrix product (im2col + GEMM), for the CPU.
+"""Convolutions oneDNN runs poorly on this CPU, as matrix products (im2col + GEMM, col2im), for the CPU.
 
 oneDNN's direct kernels use a 2-core AVX-512 CPU poorly when a convolution's small side is 4x4: the 8x8 -> 4x4
 convolution of seed 000's 64x64 critic (256 -> 512 channels, batch 64) runs at about 210 GFLOP/s forward +
@@ -7,11 +7,17 @@ likewise. Written as a matrix product over patches in channels_last order, the s
 rate: 1.3x faster for those two layers, about 8 % of a 64x64 DCGAN step (`benchmarks/README.md`). Larger maps
 stay on oneDNN, which is faster there.
 
+oneDNN also *writes* 1-3 channels poorly while it reads them well. So a convolution of images with at most
+`FEW_CHANNELS` channels (a critic's first layer) keeps torch's forward and weight gradient and computes only
+its input gradient, which has the image's channels, as GEMM + col2im (`_FewInputsConv2d`); a transposed
+convolution to at most `FEW_CHANNELS` channels (a generator's image layer) does the opposite
+(`_FewOutputsConvTranspose2d`); and the stride-1 image head is computed tap by tap (`_TapConv2d`).
+
 `Conv2d` and `ConvTranspose2d` here are drop-in subclasses of torch's (same parameters, same state dict) that
-take this path on the CPU in fp32 (and fp64) when the small side of the map is at most `GEMM_MAX_SIDE`, and torch's
-otherwise. The backward is written out (patch matrix kept from the forward, col2im as strided adds), which is
-where the time goes; a double backward (the gradient penalty) recomputes through torch's own convolution, so
-higher-order gradients are exactly torch's.
+take these paths on the CPU in fp32 (and fp64) when the small side of the map is at most `GEMM_MAX_SIDE` or the
+channels are few, and torch's otherwise. The backward is written out (patch matrix kept from the forward,
+col2im as strided adds grouped by stride phase), which is where the time goes; a double backward (the gradient
+penalty) recomputes through torch's own convolution, so higher-order gradients are exactly torch's.
 
 Outputs: each path returns a tensor it allocated with the final strides and wrote through a view, never a view
 itself, so that the in-place activation after a layer is allowed (autograd forbids modifying a custom
@@ -27,7 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 GEMM_MAX_SIDE = 4  # the im2col path is taken when the small map is at most this many pixels on a side
-FEW_CHANNELS = 4  # ... and for a convolution of images with at most this many channels (a critic's first layer)
+FEW_CHANNELS = 4  # ... and where a layer reads or writes images with at most this many channels
 
 
 def gemm_eligible(x: Tensor, small_side: int) -> bool:
