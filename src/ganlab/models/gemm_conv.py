@@ -26,6 +26,7 @@ Function's view output in place).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 import torch
@@ -149,8 +150,7 @@ class _GemmConv2d(torch.autograd.Function):
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
         stride, padding, oh, ow = ctx.conf
         if torch.is_grad_enabled():  # a double backward: differentiate torch's convolution instead
-            grads = _reference_grads(lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=padding), ctx, grad_out)
-            return (*grads, None, None)
+            return (*_reference_grads(partial(F.conv2d, stride=stride, padding=padding), ctx, grad_out), None, None)
         x, weight, _, cols, w_rows = ctx.saved_tensors
         b, c, h, w = x.shape
         o, k = weight.shape[0], weight.shape[2]
@@ -180,8 +180,7 @@ class _FewInputsConv2d(torch.autograd.Function):
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
         stride, padding = ctx.conf
         if torch.is_grad_enabled():  # a double backward: differentiate torch's convolution instead
-            grads = _reference_grads(lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=padding), ctx, grad_out)
-            return (*grads, None, None)
+            return (*_reference_grads(partial(F.conv2d, stride=stride, padding=padding), ctx, grad_out), None, None)
         x, weight = ctx.saved_tensors[:2]
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         _, grad_w, grad_b = _torch_grads(ctx, grad_out, [False, need_w, need_b], stride, padding, transposed=False)

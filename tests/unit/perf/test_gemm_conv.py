@@ -109,16 +109,28 @@ def test_frozen_weights_get_no_gradient_and_the_input_gradient_is_right(kind: st
     assert all(p.grad is None for p in new.parameters())
 
 
-@pytest.mark.parametrize("kind", ["conv", "convT", "same"])
-def test_gradient_penalty_double_backward_matches_torch(kind: str) -> None:
-    """The penalty ||d D(x) / dx||^2 differentiated w.r.t. the weights (WGAN-GP's critic update)."""
+@pytest.mark.parametrize(
+    ("kind", "c_in", "c_out", "path"),
+    [
+        ("conv", 6, 5, "_GemmConv2d"),  # 4 -> 2 map
+        ("conv", 3, 5, "_FewInputsConv2d"),
+        ("convT", 6, 5, "_GemmConvTranspose2d"),  # 4 -> 8 map
+        ("convT", 6, 3, "_FewOutputsConvTranspose2d"),
+        ("same", 6, 3, "_TapConv2d"),
+    ],
+)
+def test_gradient_penalty_double_backward_matches_torch(kind: str, c_in: int, c_out: int, path: str) -> None:
+    """The penalty ||d D(x) / dx||^2 differentiated w.r.t. the weights (WGAN-GP's critic update), on every path."""
     grads = {}
-    layers = same_pair(4, 3) if kind == "same" else pair(kind, 4, 3, 4, True, torch.channels_last)
+    layers = same_pair(c_in, c_out) if kind == "same" else pair(kind, c_in, c_out, 4, True, torch.channels_last)
     for name, layer in zip(("gemm", "torch"), layers, strict=True):
-        x = torch.randn(2, 4, 4, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        x = torch.randn(2, c_in, 4, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
         x.requires_grad_(True)
         out = layer(x)
-        assert took_gemm(out) == (name == "gemm")
+        if name == "gemm":
+            assert type(out.grad_fn).__name__ == f"{path}Backward"
+        else:
+            assert not took_gemm(out)
         (gx,) = torch.autograd.grad(out.tanh().sum(), x, create_graph=True)
         penalty = (gx.flatten(1).norm(dim=1) - 1).square().mean()
         grads[name] = torch.autograd.grad(penalty, list(layer.parameters()))
