@@ -139,6 +139,11 @@ class TrainConfig:
         "twice); checkpoints keep the uncompiled weights",
     )
     channels_last: bool = opt(True, "channels_last memory layout for convolutional models")
+    fused_norm: bool = opt(
+        True,
+        "CPU, fp32, channels_last: batch norm and its ReLU/LeakyReLU in one C kernel pass each way (built on first "
+        "use with the system's C compiler; torch's kernels where there is none); false = torch's kernels",
+    )
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
     checkpoint_every: int = opt(500, "generator steps between checkpoints", check=positive)
     keep_checkpoints: int = opt(2, "how many of the latest checkpoints to keep", check=positive)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from importlib import metadata
-from pathlib import Path
 
-CACHE_ENV = "GANLAB_CACHE"
+from ganlab.cache import CACHE_ENV, cache_root
 
-
-def cache_root() -> Path:
-    """ganlab's cache directory: $GANLAB_CACHE, else ~/.cache/ganlab."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "ganlab")
+__all__ = ["CACHE_ENV", "cache_root", "ganlab_version", "library_version"]
 
 
 def library_version(package: str) -> str:

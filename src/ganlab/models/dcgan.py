@@ -21,9 +21,9 @@ from ganlab.models.layers import (
     MinibatchSpec,
     ProjectionHead,
     label_channels,
-    norm_2d,
     one_hot,
 )
+from ganlab.models.norm_act import norm_act
 
 # (kernel, padding, output_padding) making a stride-2 transposed conv exactly double its input.
 UPSAMPLE = {3: (1, 1), 4: (1, 0), 5: (2, 1)}
@@ -110,14 +110,14 @@ class DCGANGenerator(nn.Module):
         widths = [min(channels * 2 ** (n_maps - 1 - i), max_channels) for i in range(n_maps)]
         self.top_channels = widths[0]
         self.project = nn.Linear(z_dim + num_classes, widths[0] * self.base**2)
-        self.project_norm = norm_2d(norm, widths[0], reference_size)
+        # batch norm and ReLU of the projection (the activation fused into the norm, models/norm_act.py)
+        self.project_norm, self.project_act = norm_act(norm, widths[0], 0.0, reference_size)
         padding, output_padding = UPSAMPLE[kernel_size]
         blocks: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [
                 ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
-                norm_2d(norm, w_out, reference_size),
-                nn.ReLU(inplace=True),  # in place: see DCGANDiscriminator
+                *norm_act(norm, w_out, 0.0, reference_size),  # norm, ReLU: see DCGANDiscriminator
             ]
         if head == "conv":
             # "same" padding (k/2 - 1, k/2 for even kernels) inside the conv; the Identity keeps the layer
@@ -145,7 +145,7 @@ class DCGANGenerator(nn.Module):
         # in the convolutions' layout: a channels_last model's batch norm and first (transposed) convolution
         # then read channels_last, 1.1-1.3x faster on that block than reordering NCHW (benchmarks/README.md)
         h = h.contiguous(memory_format=_layout(cast(nn.Conv2d, self.blocks[0]).weight))
-        h = torch.relu_(self.project_norm(h))
+        h = self.project_act(self.project_norm(h))
         return self.blocks(h)[self.reference_size :]
 
 
@@ -178,11 +178,11 @@ class DCGANDiscriminator(nn.Module):
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [
                 Conv2d(w_in, w_out, kernel_size, 2, DOWNSAMPLE[kernel_size], bias=norm == "none"),
-                norm_2d(norm, w_out),
-                # in place: batch/layer norm and convolutions keep their input, not their output, for the
-                # backward, so the activation may overwrite it: one activation-sized buffer fewer per layer
-                # (a memory saving; no speed change measurable above this VM's noise, benchmarks/README.md)
-                nn.LeakyReLU(0.2, inplace=True),
+                # the norm, then LeakyReLU 0.2: batch norm fused with it (one pass each way on the CPU, and the
+                # layer keeps x alone for the backward; models/norm_act.py), Identity in the activation's slot;
+                # otherwise an in-place activation (layer norm and convolutions keep their input, not their
+                # output, for the backward, so the activation may overwrite it: one map fewer per layer)
+                *norm_act(norm, w_out, 0.2),
             ]
         self.trunk = nn.Sequential(*layers)
         self.feature_dim = widths[-1] * base * base

@@ -113,7 +113,7 @@ def _torch_grads(
     )
 
 
-def _reference_grads(op: Any, ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
+def reference_grads(op: Any, ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
     """Gradients through torch's own convolution, recorded for a further backward (create_graph=True)."""
     x, weight, bias = ctx.saved_tensors[:3]
     inputs = [t for t, need in zip((x, weight, bias), ctx.needs_input_grad[:3], strict=True) if need]
@@ -150,7 +150,7 @@ class _GemmConv2d(torch.autograd.Function):
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
         stride, padding, oh, ow = ctx.conf
         if torch.is_grad_enabled():  # a double backward: differentiate torch's convolution instead
-            return (*_reference_grads(partial(F.conv2d, stride=stride, padding=padding), ctx, grad_out), None, None)
+            return (*reference_grads(partial(F.conv2d, stride=stride, padding=padding), ctx, grad_out), None, None)
         x, weight, _, cols, w_rows = ctx.saved_tensors
         b, c, h, w = x.shape
         o, k = weight.shape[0], weight.shape[2]
@@ -180,7 +180,7 @@ class _FewInputsConv2d(torch.autograd.Function):
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
         stride, padding = ctx.conf
         if torch.is_grad_enabled():  # a double backward: differentiate torch's convolution instead
-            return (*_reference_grads(partial(F.conv2d, stride=stride, padding=padding), ctx, grad_out), None, None)
+            return (*reference_grads(partial(F.conv2d, stride=stride, padding=padding), ctx, grad_out), None, None)
         x, weight = ctx.saved_tensors[:2]
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         _, grad_w, grad_b = _torch_grads(ctx, grad_out, [False, need_w, need_b], stride, padding, transposed=False)
@@ -224,7 +224,7 @@ class _GemmConvTranspose2d(torch.autograd.Function):
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
         stride, padding, output_padding, full_h, full_w = ctx.conf
         if torch.is_grad_enabled():
-            grads = _reference_grads(
+            grads = reference_grads(
                 lambda x, w, b: F.conv_transpose2d(
                     x, w, b, stride=stride, padding=padding, output_padding=output_padding
                 ),
@@ -284,7 +284,7 @@ class _TapConv2d(torch.autograd.Function):
     def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
         lo, hi = ctx.conf
         if torch.is_grad_enabled():
-            grads = _reference_grads(lambda x, w, b: F.conv2d(F.pad(x, (lo, hi, lo, hi)), w, b), ctx, grad_out)
+            grads = reference_grads(lambda x, w, b: F.conv2d(F.pad(x, (lo, hi, lo, hi)), w, b), ctx, grad_out)
             return (*grads, None, None)
         x, weight, _, x_rows, w_taps = ctx.saved_tensors
         b, c, h, w = x.shape

@@ -13,6 +13,7 @@ from ganlab.errors import ConfigError
 from ganlab.lipschitz import GradientPenalty, Lipschitz, build_lipschitz
 from ganlab.losses import LOSSES, AdversarialLoss
 from ganlab.models import build_models, mixes_samples
+from ganlab.models.norm_act import set_fused_norm
 from ganlab.train.device import autocast, compile_models
 from ganlab.train.distributed import SINGLE, World
 from ganlab.train.sampler import BatchSampler
@@ -107,6 +108,8 @@ def build_state(cfg: Config, data: Dataset, device: torch.device, world: World =
     lipschitz = build_lipschitz(cfg.lipschitz)
     D = lipschitz.prepare(D)
     G, D = G.to(device), D.to(device)
+    for model in (G, D):
+        set_fused_norm(model, cfg.train.fused_norm)
     if cfg.train.channels_last and data.kind == "image":
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     rng = make_generators(cfg.train.seed, device)
