@@ -4,6 +4,10 @@ The loop is `ganlab.train.loop.Loop.fit` itself, with no hooks but the bench's w
 throwaway run directory; checkpoints and sample grids are taken out of the window and their cost added
 back amortised over their cadence, so the phase shares cover everything a real run spends per step
 except periodic evaluation (measured by benchmarks/eval_cost.py).
+
+The peak the achieved rate is compared with is timed in slices interleaved with the window (one just
+before it, `peak_slices - 2` inside it at even intervals, one just after), the slices' time taken out of
+the window: training and peak see the same machine state (`ganlab.bench.hardware`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any
 import torch
 
 from ganlab.bench.flops import flops_per_gen_step
-from ganlab.bench.hardware import best_peaks, bf16_support, measure_peaks, synchronizer
+from ganlab.bench.hardware import PeakMeter, Peaks, bf16_support, probe_peaks, synchronizer
 from ganlab.bench.phases import PhaseClock, loop_targets, patched, shares
 from ganlab.config.schema import Config, DataConfig
 from ganlab.data import load_dataset
@@ -41,7 +45,9 @@ class BenchSettings:
     seconds: float = 10.0  # the measured window
     warmup_s: float = 3.0  # at least this long and WARMUP_STEPS steps before the window (compilation, caches)
     warmup_steps: int = 3
-    peak_budget_s: float = 1.2  # time spent timing the matmul and convolution peaks (twice)
+    peak_budget_s: float = 1.2  # the probe: best short blocks of the matmul and of each convolution shape
+    peak_slices: int = 4  # sustained peak slices: before, inside (evenly spaced) and after the window
+    peak_slice_s: float = 0.45  # seconds per slice (2/3 convolution, 1/3 matmul)
     penalty_pairs: int = 4  # interleaved (gp, plain) critic steps timed for the penalty's cost
 
 
@@ -50,33 +56,47 @@ class WindowDone(Exception):
 
 
 class WindowHook(Hook):
-    """Opens the window after the warm-up (resetting the phase clock) and ends the run after `seconds`."""
+    """Opens the window after the warm-up (resetting the phase clock), times the peak slices around and inside
+    it (their time is not the window's), and ends the run after `seconds` of training."""
 
-    def __init__(self, clock: PhaseClock, settings: BenchSettings) -> None:
-        self.clock, self.settings = clock, settings
+    def __init__(self, clock: PhaseClock, settings: BenchSettings, meter: PeakMeter | None = None) -> None:
+        self.clock, self.settings, self.meter = clock, settings, meter
         self.started = 0.0
         self.first_step = 0
         self.window_start: float | None = None
         self.window_s = 0.0
+        self.paused_s = 0.0  # peak slices inside the window
+        self.slices_inside = 0
         self.steps = self.d_steps = 0
         self._step0 = self._d0 = 0
 
     def on_start(self, state: TrainState, loop: Loop) -> None:
         self.started, self.first_step = time.perf_counter(), state.step
 
+    def _slice(self) -> float:
+        self.clock.sync()  # the training's queued work is not the slice's
+        return self.meter.slice(self.settings.peak_slice_s) if self.meter is not None else 0.0
+
     def on_step_end(self, state: TrainState, loop: Loop) -> None:
         now = time.perf_counter()
         if self.window_start is None:
             warm = now - self.started >= self.settings.warmup_s
             if warm and state.step - self.first_step >= self.settings.warmup_steps:
-                self.clock.sync()
+                self._slice()
                 self.clock.reset()
                 self.window_start, self._step0, self._d0 = time.perf_counter(), state.step, state.d_steps
-        elif now - self.window_start >= self.settings.seconds:
+            return
+        trained = now - self.window_start - self.paused_s
+        if trained >= self.settings.seconds:
             self.clock.sync()
-            self.window_s = time.perf_counter() - self.window_start
+            self.window_s = time.perf_counter() - self.window_start - self.paused_s
             self.steps, self.d_steps = state.step - self._step0, state.d_steps - self._d0
+            self._slice()
             raise WindowDone
+        inside = max(self.settings.peak_slices - 2, 0)
+        if self.slices_inside < inside and trained >= self.settings.seconds * (self.slices_inside + 1) / (inside + 1):
+            self.paused_s += self._slice()
+            self.slices_inside += 1
 
 
 def bench_variant(cfg: Config) -> Config:
@@ -159,11 +179,11 @@ def _bench(cfg: Config, device: torch.device, settings: BenchSettings, data: Dat
         torch.backends.cudnn.benchmark = True  # as train() sets it: fixed shapes
         torch.cuda.reset_peak_memory_stats(device)
     variant = bench_variant(cfg)
-    peaks = measure_peaks(device, cfg.train.precision, settings.peak_budget_s)
+    best_block, meter = probe_peaks(device, cfg.train.precision, settings.peak_budget_s)
     flops = flops_per_gen_step(build_state(replace(variant, train=replace(variant.train, compile=False)), data, device))
     state = build_state(variant, data, device)
     clock = PhaseClock(synchronizer(device))
-    window = WindowHook(clock, settings)
+    window = WindowHook(clock, settings, meter)
     run = RunDir(tmp / "run")
     run.make()
     loop = Loop(state, run, [window], progress=False)
@@ -174,19 +194,28 @@ def _bench(cfg: Config, device: torch.device, settings: BenchSettings, data: Dat
     if cfg.log.sample_every:
         amortised["samples"] = warm_time(loop.save_samples, clock.sync) * window.steps / cfg.log.sample_every
     ratio = penalty_cost_ratio(state, settings.penalty_pairs) if state.lipschitz.name == "gp" else None
-    # Timed again after the window, the better of the two kept: a burst of other load during one timing
-    # would otherwise understate the machine and overstate the share of peak.
-    peaks = best_peaks(peaks, measure_peaks(device, cfg.train.precision, settings.peak_budget_s))
     if loop.writer is not None:  # TensorBoard's writer thread, before the run directory is removed
         loop.writer.close()
-    return summarise(cfg, state, window, flops, peaks, shares(seconds, window.window_s, amortised), ratio)
+    phases = shares(seconds, window.window_s, amortised)
+    return summarise(cfg, state, window, flops, peak_record(meter, best_block), phases, ratio)
+
+
+def peak_record(meter: PeakMeter, best_block: Peaks) -> dict[str, Any]:
+    """The sustained, interleaved peaks (the reference of share_of_peak), how they were timed, and the probe's
+    best-of-short-blocks figures beside them."""
+    return {
+        **meter.peaks().as_dict(),
+        "method": f"sustained rate over {len(meter.slice_rates)} slices interleaved with the window",
+        "conv_slice_gflops": meter.slice_rates,
+        "best_block": best_block.as_dict(),
+    }
 
 
 def summarise(cfg, state, window, flops, peaks, phases, penalty_ratio) -> dict[str, Any]:  # noqa: ANN001
     gen_steps_per_s = window.steps / window.window_s
     achieved = flops.total * gen_steps_per_s / 1e9
     use_conv = flops.conv_share >= 0.5
-    peak = peaks.conv_gflops if use_conv else peaks.matmul_gflops
+    peak = peaks["conv_gflops"] if use_conv else peaks["matmul_gflops"]
     shape = state.data.shape
     loop_phases = ("data", "logging", "watch", "loop", "checkpoint", "samples")
     result: dict[str, Any] = {
@@ -210,7 +239,7 @@ def summarise(cfg, state, window, flops, peaks, phases, penalty_ratio) -> dict[s
         "peak_kind": "conv" if use_conv else "matmul",
         "peak_gflops": peak,
         "share_of_peak": achieved / peak if peak > 0 else None,
-        "peaks": peaks.as_dict(),
+        "peaks": peaks,
         "phases": phases,
         "loop_overhead_share": sum(phases.get(name, 0.0) for name in loop_phases),
         "penalty_step_ratio": penalty_ratio,

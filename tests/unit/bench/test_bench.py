@@ -121,7 +121,8 @@ def test_bench_prints_every_field_and_its_json_parses(tmp_path: Path) -> None:
     args = ["bench", str(config), "--seconds", "0.3", "--warmup", "0", "--device", "cpu"]
     text = CliRunner().invoke(cli, args)
     assert text.exit_code == 0, text.output
-    for label in ("generator steps/s", "D images/s", "FLOPs per G step", "achieved", "measured peaks", "phases"):
+    labels = ("generator steps/s", "D images/s", "FLOPs per G step", "achieved", "measured peaks", "best short blocks")
+    for label in (*labels, "phases"):
         assert label in text.output
     assert "penalty step" in text.output and "bf16:" in text.output
     out = CliRunner().invoke(cli, [*args, "--json", "--set", "train.batch_size=4"])
@@ -139,6 +140,7 @@ def test_bench_prints_every_field_and_its_json_parses(tmp_path: Path) -> None:
         result["phases"]
     )
     assert result["peaks"]["conv_gflops"] > 0 and result["peaks"]["matmul_gflops"] > 0
+    assert len(result["peaks"]["conv_slice_gflops"]) == 4 and result["peaks"]["best_block"]["conv_gflops"] > 0
     assert isinstance(report["bf16"]["native"], bool)
 
 
@@ -147,10 +149,51 @@ def test_bench_refuses_an_unknown_config_before_running() -> None:
     assert out.exit_code != 0
 
 
-def test_best_peaks_keep_the_higher_timing_of_each() -> None:
-    from ganlab.bench.hardware import Peaks, best_peaks
+def test_peak_meter_rates_are_flops_done_over_seconds_spent(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganlab.bench import hardware
 
-    a = Peaks(matmul_gflops=100.0, conv_gflops=50.0, conv_shape="a", threads=2, precision="fp32")
-    b = Peaks(matmul_gflops=80.0, conv_gflops=70.0, conv_shape="b", threads=2, precision="fp32")
-    best = best_peaks(a, b)
-    assert (best.matmul_gflops, best.conv_gflops, best.conv_shape) == (100.0, 70.0, "b")
+    meter = hardware.PeakMeter(torch.device("cpu"), "fp32", (8, 16, 8))
+    # the conv's FLOPs, counted by hand: forward 2 * (64 * 16 * 4 * 4 outputs) * (8 * 4 * 4), backward twice that
+    assert meter.flops["conv"] == 3 * 2 * (64 * 16 * 4 * 4) * (8 * 4 * 4)
+    assert meter.flops["matmul"] == 2 * hardware.MATMUL_SIDE**3
+    ticks = iter(float(t) for t in range(1000))
+    monkeypatch.setattr(hardware.time, "perf_counter", lambda: next(ticks))
+    took = meter.slice(0.0)  # one call of each kernel: two ticks each (the loop's test, then the elapsed time)
+    assert took > 0 and meter.done == {"conv": 1, "matmul": 1} and meter.seconds["conv"] == 2.0
+    meter.slice(0.0)
+    assert meter.rate("conv") == pytest.approx(meter.flops["conv"] * 2 / 4.0 / 1e9)
+    assert len(meter.slice_rates) == 2
+    peaks = meter.peaks()
+    assert peaks.conv_gflops == meter.rate("conv") and peaks.conv_shape.startswith("8->16 ch, 8x8")
+
+
+def test_window_hook_times_peak_slices_around_and_inside_the_window_and_not_in_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Steps take 1 s and slices 5 s: a 10 s window holds 10 steps whatever the slices inside it took."""
+    from ganlab.bench import runner
+
+    now = [0.0]
+    monkeypatch.setattr(runner.time, "perf_counter", lambda: now[0])
+
+    class Meter:
+        slices: list[float] = []
+
+        def slice(self, seconds: float) -> float:
+            self.slices.append(now[0])
+            now[0] += 5.0
+            return 5.0
+
+    meter = Meter()
+    settings = runner.BenchSettings(seconds=10.0, warmup_s=2.0, warmup_steps=1, peak_slices=4)
+    hook = runner.WindowHook(PhaseClock(sync=lambda: None), settings, meter)  # type: ignore[arg-type]
+    state = one_layer_state(1)
+    hook.on_start(state, None)  # type: ignore[arg-type]
+    with pytest.raises(runner.WindowDone):
+        for _ in range(100):
+            now[0] += 1.0
+            state.step += 1
+            hook.on_step_end(state, None)  # type: ignore[arg-type]
+    assert hook.window_s == pytest.approx(10.0) and hook.steps == 10
+    assert len(meter.slices) == 4 and hook.paused_s == pytest.approx(10.0)  # two slices inside
+    assert meter.slices[0] == pytest.approx(2.0)  # right after the warm-up, before the window opened
