@@ -31,6 +31,7 @@ from ganlab.config.schema import Config, DataConfig
 from ganlab.data import load_dataset
 from ganlab.data.base import Dataset
 from ganlab.lipschitz import Lipschitz
+from ganlab.models.norm_act import BatchNormAct2d, fused_norm_available
 from ganlab.train.hooks import Hook
 from ganlab.train.loop import Loop
 from ganlab.train.run_dir import RunDir
@@ -255,4 +256,7 @@ def notes(cfg: Config, state: TrainState) -> list[str]:
         found.append("bf16 is not native on this device (no AVX512-BF16/AMX with oneDNN): it is emulated, slowly")
     if cfg.train.compile and state.lipschitz.name == "gp":
         found.append("train.compile: the critic stays eager under the gradient penalty (no compiled double backward)")
+    fusable = any(isinstance(m, BatchNormAct2d) for model in (state.G, state.D) for m in model.modules())
+    if cfg.train.fused_norm and fusable and state.device.type == "cpu" and not fused_norm_available():
+        found.append("the fused batch-norm kernel could not be built here (no C compiler?): torch's kernels ran")
     return found

@@ -42,6 +42,11 @@ def _library() -> ctypes.CDLL | None:
     return lib
 
 
+def fused_norm_available() -> bool:
+    """Whether the C kernel is built and loaded in this process."""
+    return _library() is not None
+
+
 def _call(status: int) -> None:
     if status != 0:
         raise MemoryError("the fused batch-norm kernel could not allocate its channel sums")

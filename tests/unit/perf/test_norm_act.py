@@ -228,3 +228,15 @@ def test_activation_is_applied_by_the_torch_path() -> None:
     x = torch.randn(4, 3, 2, 2)
     module = BatchNormAct2d(3, 0.0, fused=False)
     assert_close(module(x), F.relu(F.batch_norm(x, None, None, module.weight, module.bias, True)))
+
+
+def test_bench_notes_when_the_kernel_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganlab.bench.runner import notes
+
+    cfg = load_config(
+        "dcgan", {"data.resolution": 16, "model.g_channels": 8, "model.d_channels": 8, "train.batch_size": 8}
+    )
+    state = build_state(cfg, tiny_images(), torch.device("cpu"))
+    assert not any("fused batch-norm" in note for note in notes(cfg, state))
+    monkeypatch.setattr(norm_act, "_library", lambda: None)
+    assert any("fused batch-norm kernel could not be built" in note for note in notes(cfg, state))
