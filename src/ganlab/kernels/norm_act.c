@@ -21,57 +21,77 @@
 
 #define BLOCK 64
 
-/* Add thread t's partial sums (2C doubles at partial) to sums (2C doubles), in thread order. */
-static void add_partials(double *sums, double *const *partials, int threads, int64_t C) {
-    for (int t = 0; t < threads; t++) {
-        if (!partials[t]) continue;
-        for (int64_t c = 0; c < 2 * C; c++) sums[c] += partials[t][c];
+/* The two per-channel sums of a pass over the rows, into sums (2C doubles): sums[c] of a(r, c), sums[C + c] of
+ * b(r, c), with
+ *   forward (backward = 0):  a = x - x[0], b = a * a (the statistics, shifted by the first row);
+ *   backward (backward = 1): a = g' = g * act'(x * scale + shift), b = g' * (x - mean).
+ * Each thread sums its rows into buffers it allocates itself, in float per block of BLOCK rows, then into double;
+ * the threads' sums are added in thread order. Always inlined with a constant `backward`, so each direction
+ * gets its own vectorised loop. Returns 0, or -1 when out of memory. */
+static inline __attribute__((always_inline)) int channel_sums(
+    int backward, const float *restrict x, const float *restrict g, int64_t M, int64_t C, const float *restrict scale,
+    const float *restrict shift, const float *restrict mean, float slope, int threads, double *restrict sums) {
+    double **partials = calloc((size_t)threads, sizeof(double *));
+    if (!partials) return -1;
+    int failed = 0;
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), n = omp_get_num_threads();
+        int64_t lo = M * t / n, hi = M * (t + 1) / n;
+        double *part = calloc(2 * (size_t)C, sizeof(double));
+        float *b1 = calloc(2 * (size_t)C, sizeof(float));
+        if (!part || !b1) {
+#pragma omp atomic write
+            failed = 1;
+        } else {
+            float *b2 = b1 + C;
+            for (int64_t r0 = lo; r0 < hi; r0 += BLOCK) {
+                int64_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
+                for (int64_t r = r0; r < r1; r++) {
+                    const float *xr = x + r * C;
+                    if (backward) {
+                        const float *gr = g + r * C;
+#pragma omp simd
+                        for (int64_t c = 0; c < C; c++) {
+                            float gg = xr[c] * scale[c] + shift[c] > 0.0f ? gr[c] : gr[c] * slope;
+                            b1[c] += gg;
+                            b2[c] += gg * (xr[c] - mean[c]);
+                        }
+                    } else {
+#pragma omp simd
+                        for (int64_t c = 0; c < C; c++) {
+                            float d = xr[c] - x[c];
+                            b1[c] += d;
+                            b2[c] += d * d;
+                        }
+                    }
+                }
+                for (int64_t c = 0; c < C; c++) {
+                    part[c] += b1[c];
+                    part[C + c] += b2[c];
+                    b1[c] = b2[c] = 0.0f;
+                }
+            }
+        }
+        free(b1);
+        partials[t] = part;
     }
+    for (int t = 0; t < threads; t++) {
+        if (partials[t] && !failed)
+            for (int64_t c = 0; c < 2 * C; c++) sums[c] += partials[t][c];
+        free(partials[t]);
+    }
+    free(partials);
+    return failed ? -1 : 0;
 }
 
 int norm_act_forward(const float *restrict x, float *restrict y, int64_t M, int64_t C, const float *restrict gamma,
                      const float *restrict beta, double eps, double slope, float *restrict mean,
                      float *restrict invstd, double *restrict var, int threads) {
-    double **partials = calloc((size_t)threads, sizeof(double *));
     double *sums = calloc(2 * (size_t)C, sizeof(double));
     float *scale = malloc(2 * (size_t)C * sizeof(float));
-    int failed = !partials || !sums || !scale;
+    int failed = !sums || !scale || channel_sums(0, x, NULL, M, C, NULL, NULL, NULL, 0.0f, threads, sums);
     if (!failed) {
-#pragma omp parallel num_threads(threads)
-        {
-            int t = omp_get_thread_num(), n = omp_get_num_threads();
-            int64_t lo = M * t / n, hi = M * (t + 1) / n;
-            double *part = calloc(2 * (size_t)C, sizeof(double));
-            float *b1 = calloc(2 * (size_t)C, sizeof(float));
-            if (!part || !b1) {
-#pragma omp atomic write
-                failed = 1;
-            } else {
-                float *b2 = b1 + C;
-                for (int64_t r0 = lo; r0 < hi; r0 += BLOCK) {
-                    int64_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-                    for (int64_t r = r0; r < r1; r++) {
-                        const float *row = x + r * C;
-#pragma omp simd
-                        for (int64_t c = 0; c < C; c++) {
-                            float d = row[c] - x[c];
-                            b1[c] += d;
-                            b2[c] += d * d;
-                        }
-                    }
-                    for (int64_t c = 0; c < C; c++) {
-                        part[c] += b1[c];
-                        part[C + c] += b2[c];
-                        b1[c] = b2[c] = 0.0f;
-                    }
-                }
-            }
-            free(b1);
-            partials[t] = part;
-        }
-    }
-    if (!failed) {
-        add_partials(sums, partials, threads, C);
         float *shift = scale + C;
         for (int64_t c = 0; c < C; c++) {
             double d = sums[c] / (double)M, v = sums[C + c] / (double)M - d * d;
@@ -95,8 +115,6 @@ int norm_act_forward(const float *restrict x, float *restrict y, int64_t M, int6
             }
         }
     }
-    for (int t = 0; partials && t < threads; t++) free(partials[t]);
-    free(partials);
     free(sums);
     free(scale);
     return failed ? -1 : 0;
@@ -108,72 +126,38 @@ int norm_act_backward(const float *restrict g, const float *restrict x, float *r
                       const float *restrict gamma, const float *restrict beta, const float *restrict mean,
                       const float *restrict invstd, double slope, float *restrict dgamma, float *restrict dbeta,
                       int threads) {
-    double **partials = calloc((size_t)threads, sizeof(double *));
     double *sums = calloc(2 * (size_t)C, sizeof(double));
     float *k = malloc(5 * (size_t)C * sizeof(float));
-    int failed = !partials || !sums || !k;
-    if (failed) goto done;
-    float *scale = k, *shift = k + C, *k0 = k + 2 * C, *k1 = k + 3 * C, *k2 = k + 4 * C;
-    for (int64_t c = 0; c < C; c++) {
-        scale[c] = gamma[c] * invstd[c];
-        shift[c] = beta[c] - mean[c] * scale[c];
-    }
-    const float s = (float)slope;
-#pragma omp parallel num_threads(threads)
-    {
-        int t = omp_get_thread_num(), n = omp_get_num_threads();
-        int64_t lo = M * t / n, hi = M * (t + 1) / n;
-        double *part = calloc(2 * (size_t)C, sizeof(double));
-        float *b1 = calloc(2 * (size_t)C, sizeof(float));
-        if (!part || !b1) {
-#pragma omp atomic write
-            failed = 1;
-        } else {
-            float *b2 = b1 + C;
-            for (int64_t r0 = lo; r0 < hi; r0 += BLOCK) {
-                int64_t r1 = r0 + BLOCK < hi ? r0 + BLOCK : hi;
-                for (int64_t r = r0; r < r1; r++) {
-                    const float *xr = x + r * C, *gr = g + r * C;
+    int failed = !sums || !k;
+    if (!failed) {
+        float *scale = k, *shift = k + C, *k0 = k + 2 * C, *k1 = k + 3 * C, *k2 = k + 4 * C;
+        for (int64_t c = 0; c < C; c++) {
+            scale[c] = gamma[c] * invstd[c];
+            shift[c] = beta[c] - mean[c] * scale[c];
+        }
+        const float s = (float)slope;
+        failed = channel_sums(1, x, g, M, C, scale, shift, mean, s, threads, sums);
+        if (!failed) {
+            for (int64_t c = 0; c < C; c++) {
+                double inv = invstd[c];
+                dbeta[c] = (float)sums[c];
+                dgamma[c] = (float)(sums[C + c] * inv);
+                k0[c] = (float)(gamma[c] * inv);
+                k1[c] = (float)(sums[c] / (double)M);
+                k2[c] = (float)(inv * inv * sums[C + c] / (double)M);
+            }
+#pragma omp parallel for num_threads(threads) schedule(static)
+            for (int64_t r = 0; r < M; r++) {
+                const float *xr = x + r * C, *gr = g + r * C;
+                float *out = dx + r * C;
 #pragma omp simd
-                    for (int64_t c = 0; c < C; c++) {
-                        float gg = xr[c] * scale[c] + shift[c] > 0.0f ? gr[c] : gr[c] * s;
-                        b1[c] += gg;
-                        b2[c] += gg * (xr[c] - mean[c]);
-                    }
-                }
                 for (int64_t c = 0; c < C; c++) {
-                    part[c] += b1[c];
-                    part[C + c] += b2[c];
-                    b1[c] = b2[c] = 0.0f;
+                    float gg = xr[c] * scale[c] + shift[c] > 0.0f ? gr[c] : gr[c] * s;
+                    out[c] = k0[c] * (gg - k1[c] - (xr[c] - mean[c]) * k2[c]);
                 }
             }
         }
-        free(b1);
-        partials[t] = part;
     }
-    if (failed) goto done;
-    add_partials(sums, partials, threads, C);
-    for (int64_t c = 0; c < C; c++) {
-        double inv = invstd[c];
-        dbeta[c] = (float)sums[c];
-        dgamma[c] = (float)(sums[C + c] * inv);
-        k0[c] = (float)(gamma[c] * inv);
-        k1[c] = (float)(sums[c] / (double)M);
-        k2[c] = (float)(inv * inv * sums[C + c] / (double)M);
-    }
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t r = 0; r < M; r++) {
-        const float *xr = x + r * C, *gr = g + r * C;
-        float *out = dx + r * C;
-#pragma omp simd
-        for (int64_t c = 0; c < C; c++) {
-            float gg = xr[c] * scale[c] + shift[c] > 0.0f ? gr[c] : gr[c] * s;
-            out[c] = k0[c] * (gg - k1[c] - (xr[c] - mean[c]) * k2[c]);
-        }
-    }
-done:
-    for (int t = 0; partials && t < threads; t++) free(partials[t]);
-    free(partials);
     free(sums);
     free(k);
     return failed ? -1 : 0;
