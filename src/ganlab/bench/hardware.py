@@ -5,7 +5,7 @@ The peaks are timed on the spot with the thread count and precision of the run t
 (batch 64, kernel 4, stride 2, channels_last), of which the fastest counts. FLOPs are counted with the
 same FlopCounterMode as the training step, so the share of peak compares like with like.
 
-Two estimates: `measure_peaks` is the best of short blocks (a quick probe that picks the fastest convolution
+Two estimates: `probe_peaks` takes the best of short blocks (a quick probe that picks the fastest convolution
 shape), and `PeakMeter` the sustained rate of those kernels timed back to back in slices interleaved with the
 bench's training window, total FLOPs over total time, as the training rate itself is measured. On a shared
 virtual machine the best short block catches transients (one kernel's best blocks ranged 338-386 GFLOP/s within
@@ -132,14 +132,6 @@ def conv_gflops(device: torch.device, precision: str, budget_s: float = 0.6) -> 
     return best, best_shape
 
 
-def measure_peaks(device: torch.device, precision: str, budget_s: float = 1.2) -> Peaks:
-    """Both peaks as the best of short blocks, timed now with torch's current thread count."""
-    conv, shape = conv_gflops(device, precision, budget_s / 2)
-    return Peaks(
-        matmul_gflops(device, precision, budget_s / 2), conv, describe_shape(shape), torch.get_num_threads(), precision
-    )
-
-
 def probe_peaks(device: torch.device, precision: str, budget_s: float = 1.2) -> tuple[Peaks, PeakMeter]:
     """The best-of-short-blocks peaks, and a PeakMeter on the fastest convolution shape they found."""
     conv, shape = conv_gflops(device, precision, budget_s / 2)
@@ -155,7 +147,7 @@ class PeakMeter:
     CONV_SHARE = 2 / 3  # of each slice; the rest times the matmul
 
     def __init__(self, device: torch.device, precision: str, shape: tuple[int, int, int]) -> None:
-        self.device, self.precision, self.shape = device, precision, shape
+        self.precision, self.shape = precision, shape
         self.sync = synchronizer(device)
         self.kernels = {"conv": conv_kernel(device, precision, shape), "matmul": matmul_kernel(device, precision)}
         self.flops = {name: counted_flops(run) for name, run in self.kernels.items()}

@@ -60,7 +60,7 @@ class WindowHook(Hook):
     """Opens the window after the warm-up (resetting the phase clock), times the peak slices around and inside
     it (their time is not the window's), and ends the run after `seconds` of training."""
 
-    def __init__(self, clock: PhaseClock, settings: BenchSettings, meter: PeakMeter | None = None) -> None:
+    def __init__(self, clock: PhaseClock, settings: BenchSettings, meter: PeakMeter) -> None:
         self.clock, self.settings, self.meter = clock, settings, meter
         self.started = 0.0
         self.first_step = 0
@@ -76,7 +76,7 @@ class WindowHook(Hook):
 
     def _slice(self) -> float:
         self.clock.sync()  # the training's queued work is not the slice's
-        return self.meter.slice(self.settings.peak_slice_s) if self.meter is not None else 0.0
+        return self.meter.slice(self.settings.peak_slice_s)
 
     def on_step_end(self, state: TrainState, loop: Loop) -> None:
         now = time.perf_counter()
