@@ -57,7 +57,22 @@ def run_value(run: RunRecord, claim: Claim) -> float | None:
     if claim.statistic == "curve_mean":
         values = [v for _, v in run.curve(claim.metric)]
         return sum(values) / len(values) if values else None
+    if claim.statistic == "instability":
+        return instability([v for _, v in run.curve(claim.metric)])
     return run.final_metrics().get(claim.metric)
+
+
+def instability(curve: list[float]) -> float | None:
+    """How much a metric jumps between successive periodic evaluations in the second half of training: the
+    root mean square of the differences of its logarithm (a jump from 20 to 40 counts as much as one from 2
+    to 4). A run that trains steadily scores near 0; one that collapses and recovers scores high. None with
+    fewer than 4 evaluations in that half, or a value that is not positive."""
+    half = curve[len(curve) // 2 :]
+    if len(half) < 4 or any(not v > 0 for v in half):
+        return None
+    logs = [math.log(v) for v in half]
+    steps = [b - a for a, b in zip(logs, logs[1:], strict=False)]
+    return math.sqrt(sum(d * d for d in steps) / len(steps))
 
 
 def _better(a: float, b: float, direction: str) -> bool:

@@ -32,7 +32,7 @@ def report(directories: tuple[str, ...], output: str) -> None:
             raise ConfigError(directory, "an existing directory", "no such directory")
     result = build_report(list(directories), output)
     for study in result.collection.studies:
-        scale = "quick scale (--quick): fewer steps, a data subset, fewer repeats" if study.quick else "full scale"
+        scale = f"{study.scale} scale"
         mine = [c for c in result.claims if c.study == study.name]
         click.echo(f"claims of study {study.name} ({scale}), {len(mine)} checks:")
         for claim in mine:

@@ -104,6 +104,15 @@ class RunRecord:
         return list(dict.fromkeys(names))
 
 
+SCALE_WORDS = {
+    "quick": "quick scale (--quick): fewer steps, a data subset, fewer repeats; a smoke test of the pipeline, "
+    "not the source's experiment",
+    "lab": "lab scale (--scale lab): sized to finish in about an hour on 2 CPU cores, with enough repeats to "
+    "judge the source's claims (docs/studies.md)",
+    "full": "full scale: the source's settings",
+}
+
+
 @dataclass
 class StudyRecord:
     path: Path  # the study's --out directory
@@ -114,8 +123,16 @@ class StudyRecord:
         return str(self.index.get("study"))
 
     @property
-    def quick(self) -> bool:
-        return bool(self.index.get("quick"))
+    def scale(self) -> str:
+        """quick, lab or full (indexes written before --scale say only quick: true/false)."""
+        scale = self.index.get("scale")
+        if isinstance(scale, str):
+            return scale
+        return "quick" if self.index.get("quick") else "full"
+
+    def scale_words(self) -> str:
+        """The scale as a reader needs it: what it is and what its verdicts are worth."""
+        return SCALE_WORDS.get(self.scale, self.scale)
 
     def axes(self) -> list[tuple[str, list[str]]]:
         return [(a["name"], list(a["variants"])) for a in self.index.get("axes", []) if isinstance(a, dict)]

@@ -176,12 +176,7 @@ def _header(collection: Collection, groups: list[Group]) -> str:
     )
     banners = ""
     for study in collection.studies:
-        scale = (
-            "<b>quick scale</b> (--quick: fewer steps, a data subset, fewer repeats) — a smoke test of the "
-            "pipeline, not the source's experiment"
-            if study.quick
-            else "full scale"
-        )
+        scale = escape(study.scale_words())
         banners += (
             f'<div class="banner">study <b>{escape(study.name)}</b> ({escape(str(study.index.get("source", "")))}): '
             f"{scale}; {len(study.index.get('cells', []))} runs in {escape(str(study.path))}</div>"

@@ -13,8 +13,8 @@ from tqdm import tqdm
 from ganlab.cli import CONTEXT, SET_HELP, note
 
 
-def _default_out(name: str, quick: bool) -> Path:
-    return Path("runs") / (f"{name}-quick" if quick else name)
+def _default_out(name: str, scale: str) -> Path:
+    return Path("runs") / (name if scale == "full" else f"{name}-{scale}")
 
 
 def _format_value(value: Any) -> str:
@@ -27,7 +27,7 @@ def print_plan(plan: Any, statuses: list[tuple[str, str]], full: bool) -> None:
     from ganlab.studies.grid import diff
 
     study = plan.study
-    scale = "quick scale (--quick)" if plan.quick else "full scale"
+    scale = f"{plan.scale} scale"
     click.echo(f"study {study.name}: {study.description}")
     click.echo(f"source: {study.source}")
     click.echo(f"from: {study.origin}; {scale}; out: {plan.out}")
@@ -44,6 +44,42 @@ def print_plan(plan: Any, statuses: list[tuple[str, str]], full: bool) -> None:
         else:
             changes = diff(cell.config, plan.base)
             click.echo("  " + (", ".join(f"{k}={_format_value(v)}" for k, v in changes.items()) or "(the base config)"))
+
+
+def print_estimates(plan: Any, full_plan: Any, workers: int, device: str) -> None:
+    """Probe each distinct model and print the estimated wall time at the plan's scale and at full scale."""
+    from ganlab.studies.estimate import estimate_plan, format_duration
+
+    def probed(cell: Any, probe: Any) -> None:
+        click.echo(
+            f"  probe {cell.name}: {probe.step_s:.3g} s a step, evaluation {probe.eval_setup_s:.1f} s + "
+            f"{probe.eval_sample_s * 1000:.2f} ms a sample ({probe.threads} thread{'s' * (probe.threads > 1)})",
+            err=True,
+        )
+
+    click.echo("")
+    click.echo(f"estimate on this machine ({workers} worker{'s' * (workers > 1)}), from a probe of each model:")
+    mine = estimate_plan(plan, workers, device, on_probe=probed)
+    steps = sum(c.config.train.steps for c in plan.cells)
+    click.echo(f"  {plan.scale} scale: {len(plan.cells)} runs, {steps:,} generator steps, {format_duration(mine.wall_s)}")
+    if full_plan is not plan:
+        full = estimate_plan(full_plan, workers, device, probes=mine.probes, on_probe=probed)
+        steps = sum(c.config.train.steps for c in full_plan.cells)
+        click.echo(
+            f"  full scale: {len(full_plan.cells)} runs, {steps:,} generator steps, {format_duration(full.wall_s)}"
+        )
+    budget = plan.study.scale(plan.scale).budget
+    if budget:
+        click.echo(f"  sizing of the {plan.scale} scale: {budget}")
+
+
+def estimate_quietly(plan: Any, workers: int, device: str) -> dict[str, Any]:
+    """The plan's estimate for study.json, probed before the runs start (one line on stderr)."""
+    from ganlab.studies.estimate import estimate_plan, format_duration
+
+    result = estimate_plan(plan, workers, device)
+    note(f"estimated wall time of the whole study: {format_duration(result.wall_s)} (probe of each model)")
+    return result.as_dict()
 
 
 def _describe(result: dict[str, Any]) -> str:
@@ -67,9 +103,23 @@ def _describe(result: dict[str, Any]) -> str:
     help="local processes, or Ray tasks (pip install 'ganlab[ray]')",
 )
 @click.option("--ray-address", help="address of a running Ray cluster (default: start a local instance)")
-@click.option("--quick", is_flag=True, help="the study's quick scale: fewer steps, a data subset, fewer repeats")
+@click.option(
+    "--scale",
+    type=click.Choice(["quick", "lab", "full"]),
+    default=None,
+    help="quick: a smoke test (fewer steps, a data subset); lab: about an hour on 2 CPU cores, the scale whose "
+    "verdicts docs/results publishes; full: the source's settings  [default: full]",
+)
+@click.option("--quick", is_flag=True, help="short for --scale quick")
 @click.option("--dry-run", is_flag=True, help="list the runs, their settings and which are finished; run nothing")
 @click.option("--full", is_flag=True, help="with --dry-run: print each run's whole resolved config")
+@click.option(
+    "--estimate/--no-estimate",
+    default=True,
+    show_default=True,
+    help="probe each distinct model for a few seconds and estimate the wall time (with --dry-run: at the chosen "
+    "scale and at full scale; on a real run it is kept in study.json beside the measured time)",
+)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP + "; applies to every run")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda")
 @click.option("--list", "list_only", is_flag=True, help="list the named studies and exit")
@@ -79,9 +129,11 @@ def study(
     workers: int,
     backend: str,
     ray_address: str | None,
+    scale: str | None,
     quick: bool,
     dry_run: bool,
     full: bool,
+    estimate: bool,
     sets: tuple[str, ...],
     device: str,
     list_only: bool,
@@ -106,18 +158,26 @@ def study(
         from ganlab.studies.ray_backend import import_ray
 
         import_ray()  # fail in one line before anything is written
+    if quick and scale not in (None, "quick"):
+        raise ConfigError("--quick", f"no other scale (--scale {scale} was given too)")
+    scale = "quick" if quick else scale or "full"
     definition = load_study(study_ref)
     overrides = parse_set(list(sets))
-    plan = plan_study(definition, out or _default_out(definition.name, quick), quick, overrides, workers)
+    plan = plan_study(definition, out or _default_out(definition.name, scale), scale, overrides, workers)
     statuses = survey(plan)
     if dry_run:
         print_plan(plan, statuses, full)
+        if estimate:
+            full_plan = plan if scale == "full" else plan_study(definition, plan.out, "full", overrides, workers)
+            print_estimates(plan, full_plan, workers, device)
         return
     check_mismatch(plan, statuses)
+    planned = None
+    if estimate and any(s in ("new", "partial") for s, _ in statuses):
+        planned = estimate_quietly(plan, workers, device)
     todo = sum(1 for s, _ in statuses if s in ("new", "partial", "trained"))
-    scale = " at the quick scale" if quick else ""
     note(
-        f"study {plan.study.name}{scale}: {todo} of {len(plan.cells)} runs to do in {plan.out} "
+        f"study {plan.study.name} at the {scale} scale: {todo} of {len(plan.cells)} runs to do in {plan.out} "
         f"({backend}, {workers} worker{'s' * (workers > 1)}, train.threads={plan.threads})"
     )
     inline = backend == "local" and workers == 1  # then each training shows its own step bar
@@ -134,7 +194,9 @@ def study(
             bar.update()
 
     try:
-        outcome = run_study(plan, backend, workers, device, ray_address, overrides, report, progress=inline)
+        outcome = run_study(
+            plan, backend, workers, device, ray_address, overrides, report, progress=inline, estimate=planned
+        )
     finally:
         if bar is not None:
             bar.close()

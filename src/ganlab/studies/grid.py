@@ -1,9 +1,10 @@
 """From a study to its cells: named or file study -> grid of variants x seeds -> one checked Config per run.
 
 Precedence inside a cell, low to high: the base (preset, file or inline mapping; a variant may name another
-base preset) < the study's `set` < `quick.set` (with --quick) < each variant's `set` < each variant's `quick`
-(with --quick) < the command line's `--set` < the repeat's seed and the thread share. A key set by two axes,
-or varied by an axis and also fixed by `quick.set` or `--set`, is refused: the grid would not be what it says.
+base preset) < the study's `set` < the scale's `set` (`quick.set` with --scale quick, `lab.set` with --scale lab)
+< each variant's `set` < each variant's own block for the scale < the command line's `--set` < the repeat's seed
+and the thread share. A key set by two axes, or varied by an axis and also fixed by the scale's `set` or `--set`,
+is refused: the grid would not be what it says.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ganlab.config.checks import check_compatibility, check_registries
 from ganlab.config.loading import build, deep_merge, explicit_keys, nest, raw_config, read_yaml, to_dict
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError
-from ganlab.studies.schema import Study, Variant, parse_study
+from ganlab.studies.schema import SCALE_CHOICES, Study, Variant, parse_study
 
 STUDY_PACKAGE = "ganlab.studies"
 # Keys that differ between the runs of one cell, or between machines, and say nothing about the model.
@@ -70,8 +71,8 @@ class Cell:
 class Plan:
     study: Study
     out: Path  # resolved
-    quick: bool
-    base: Config  # the study's base with `set`, `quick.set` and --set: what `diff` compares against
+    scale: str  # quick, lab or full
+    base: Config  # the study's base with `set`, the scale's `set` and --set: what `diff` compares against
     cells: tuple[Cell, ...]
     metrics: tuple[str, ...]
     samples: int
@@ -126,36 +127,40 @@ def checked_config(raw: dict[str, Any], where: str) -> Config:
     return cfg
 
 
-def _check_conflicts(study: Study, quick: bool, sets: dict[str, Any]) -> None:
+def _check_scale(scale: str) -> None:
+    if scale not in SCALE_CHOICES:
+        raise ConfigError("--scale", f"one of {', '.join(SCALE_CHOICES)}", scale)
+
+
+def _check_conflicts(study: Study, scale: str, sets: dict[str, Any]) -> None:
     owner: dict[str, str] = {}
     for axis in study.axes:
         for key in {k for v in axis.variants for k in v.set}:
             if key in owner and owner[key] != axis.name:
                 raise ConfigError(f"axes.{axis.name}", f"keys no other axis sets ('{key}' is set by axis {owner[key]})")
             owner[key] = axis.name
-    fixed = {**(study.quick_set if quick else {}), **sets}
+    fixed = {**study.scale(scale).set, **sets}
     for key in fixed:
         if key in owner:
-            origin = "--set" if key in sets else "quick.set"
+            origin = "--set" if key in sets else f"{scale}.set"
             raise ConfigError(f"{origin} {key}", f"a key no axis varies (axis {owner[key]} varies it)")
     if "train.seed" in sets:
         raise ConfigError("--set train.seed", "no seed: the study's repeats choose the seeds")
 
 
-def _cell_raw(study: Study, combo: tuple[Variant, ...], quick: bool, sets: dict[str, Any]) -> dict[str, Any]:
+def _cell_raw(study: Study, combo: tuple[Variant, ...], scale: str, sets: dict[str, Any]) -> dict[str, Any]:
     presets = [v.base for v in combo if v.base]
     if len(presets) > 1:
         raise ConfigError("axes", "at most one variant with a base preset in any cell", presets)
     raw = deep_merge(_base_raw(study, presets[0] if presets else None), nest(study.set))
-    layers = [study.quick_set] if quick else []
-    layers += [v.set for v in combo] + ([v.quick for v in combo] if quick else []) + [sets]
+    layers = [study.scale(scale).set] + [v.set for v in combo] + [v.at(scale) for v in combo] + [sets]
     for layer in layers:
         raw = deep_merge(raw, nest(layer))
     return raw
 
 
-def _explicit_threads(study: Study, quick: bool, sets: dict[str, Any]) -> bool:
-    layers = [study.set, sets, study.quick_set if quick else {}]
+def _explicit_threads(study: Study, scale: str, sets: dict[str, Any]) -> bool:
+    layers = [study.set, sets, study.scale(scale).set]
     layers += [v.set for a in study.axes for v in a.variants]
     return any("train.threads" in layer for layer in layers)
 
@@ -163,28 +168,30 @@ def _explicit_threads(study: Study, quick: bool, sets: dict[str, Any]) -> bool:
 def plan_study(
     study: Study,
     out: str | Path,
-    quick: bool = False,
+    scale: str = "full",
     sets: dict[str, Any] | None = None,
     workers: int = 1,
     cores: int | None = None,
 ) -> Plan:
-    """Every cell of the study with its resolved, checked config and its directory under `out`."""
+    """Every cell of the study at `scale` (quick, lab, full) with its checked config and directory under `out`."""
+    _check_scale(scale)
     sets = dict(sets or {})
-    _check_conflicts(study, quick, sets)
+    _check_conflicts(study, scale, sets)
     root = Path(out).resolve()
-    seeds = study.seeds[: study.quick_repeats] if quick and study.quick_repeats else study.seeds
+    spec = study.scale(scale)
+    seeds = study.seeds[: spec.repeats] if spec.repeats else study.seeds
     combos = list(itertools.product(*(axis.variants for axis in study.axes)))
     runs = len(combos) * len(seeds)
     threads = max(1, (cores or usable_cores()) // max(1, min(workers, runs)))  # workers x threads <= cores
-    own_threads = _explicit_threads(study, quick, sets)
+    own_threads = _explicit_threads(study, scale, sets)
     base_raw = deep_merge(_base_raw(study, None), nest(study.set))
-    for layer in ([study.quick_set] if quick else []) + [sets]:
+    for layer in [spec.set, sets]:
         base_raw = deep_merge(base_raw, nest(layer))
     base = checked_config(base_raw, f"study {study.name} base")
     cells = []
     for combo in combos:
         name = "_".join(v.name for v in combo) or "base"
-        raw = _cell_raw(study, combo, quick, sets)
+        raw = _cell_raw(study, combo, scale, sets)
         for seed in seeds:
             extra = {"train.seed": seed, "name": name, **({} if own_threads else {"train.threads": threads})}
             cfg = checked_config(deep_merge(raw, nest(extra)), f"cell {name}")
@@ -193,6 +200,6 @@ def plan_study(
                 raise ConfigError(f"cell {name}", f"a run directory inside --out {root}", str(path))
             variants = {axis.name: v.name for axis, v in zip(study.axes, combo, strict=True)}
             cells.append(Cell(name, variants, seed, path, cfg))
-    samples = (study.quick_samples if quick else None) or study.samples
+    samples = spec.samples or study.samples
     metrics = study.metrics if study.metrics is not None else tuple(base.eval.metrics)
-    return Plan(study, root, quick, base, tuple(cells), metrics, samples, threads)
+    return Plan(study, root, scale, base, tuple(cells), metrics, samples, threads)

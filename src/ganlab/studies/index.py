@@ -34,9 +34,17 @@ def check_out(plan: Plan) -> None:
             f"a new directory or one of study {plan.study.name}",
             f"study {existing.get('study')} in {plan.out}",
         )
-    if existing is not None and bool(existing.get("quick")) != plan.quick:
-        scale = "the quick scale (--quick)" if existing.get("quick") else "the full scale"
+    if existing is not None and index_scale(existing) != plan.scale:
+        scale = f"the {index_scale(existing)} scale"
         raise ConfigError("--out", f"a directory not already holding {scale} of this study", str(plan.out))
+
+
+def index_scale(index: dict[str, Any]) -> str:
+    """The scale a study.json was written at (indexes from before --scale say only quick: true/false)."""
+    scale = index.get("scale")
+    if isinstance(scale, str):
+        return scale
+    return "quick" if index.get("quick") else "full"
 
 
 def cell_record(plan: Plan, index: int, status: str, note: str, error: str | None) -> dict[str, Any]:
@@ -58,8 +66,10 @@ def cell_record(plan: Plan, index: int, status: str, note: str, error: str | Non
     }
 
 
-def write_index(plan: Plan, records: list[dict[str, Any]], sets: dict[str, Any]) -> Path:
-    """Write study.json atomically: the study's definition, its scale, and one record per cell."""
+def write_index(
+    plan: Plan, records: list[dict[str, Any]], sets: dict[str, Any], timing: dict[str, Any] | None = None
+) -> Path:
+    """Write study.json atomically: the study's definition, its scale, its timing, and one record per cell."""
     study = plan.study
     data = {
         "format": FORMAT,
@@ -67,7 +77,7 @@ def write_index(plan: Plan, records: list[dict[str, Any]], sets: dict[str, Any])
         "source": study.source,
         "description": study.description,
         "origin": study.origin,
-        "quick": plan.quick,
+        "scale": plan.scale,
         "overrides": sets,
         "metrics": list(plan.metrics),
         "samples": plan.samples,
@@ -75,6 +85,7 @@ def write_index(plan: Plan, records: list[dict[str, Any]], sets: dict[str, Any])
         "axes": [{"name": axis.name, "variants": axis.names()} for axis in study.axes],  # a list: order kept
         "definition": study.raw,
         "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "timing": timing,
         "cells": records,
     }
     plan.out.mkdir(parents=True, exist_ok=True)

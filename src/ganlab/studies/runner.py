@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from typing import Any
 
 from ganlab.errors import ConfigError, GanlabError
 from ganlab.studies.grid import Cell, Plan
-from ganlab.studies.index import cell_record, check_out, write_index
+from ganlab.studies.index import cell_record, check_out, read_index, write_index
 from ganlab.studies.jobs import ACTIONS, Job, execute, failure, run_status
 
 EventFn = Callable[[Cell, dict[str, Any]], None]  # called after each run with its result
@@ -81,14 +82,19 @@ def run_study(
     sets: dict[str, Any] | None = None,
     on_result: EventFn | None = None,
     progress: bool = False,
+    estimate: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Run every unfinished cell of `plan` and return the study's index records (raises on Ctrl-C)."""
+    """Run every unfinished cell of `plan` and return the study's index records (raises on Ctrl-C).
+
+    study.json keeps, across re-runs, each session's start and wall time (`sessions`) and the estimate made
+    before the first session that trained (`estimate`), so the measured time can be set beside it."""
     check_out(plan)
     statuses = survey(plan)
     check_mismatch(plan, statuses)
     sets = dict(sets or {})
     records = [cell_record(plan, i, s, note, None) for i, (s, note) in enumerate(statuses)]
-    index = write_index(plan, records, sets)
+    timing = Timing.resume(read_index(plan.out), estimate, workers)
+    index = write_index(plan, records, sets, timing.record())
     jobs = make_jobs(plan, statuses, device, progress and backend == "local" and workers == 1)
     outcome = Outcome(index, records)
     interrupted: list[str] = []
@@ -99,7 +105,7 @@ def run_study(
         outcome.ran.append(plan.cells[i].run)
         if result.get("interrupted"):
             interrupted.append(plan.cells[i].run)
-        write_index(plan, records, sets)
+        write_index(plan, records, sets, timing.record())
         if on_result is not None:
             on_result(plan.cells[i], result)
 
@@ -119,9 +125,36 @@ def run_study(
     if interrupted:
         for i, (status, note) in enumerate(survey(plan)):
             records[i] = {**cell_record(plan, i, status, note, records[i]["error"])}
-        write_index(plan, records, sets)
+        write_index(plan, records, sets, timing.record())
         raise StudyInterrupted(f"study {plan.study.name} interrupted; re-run the same command to resume ({index})")
     return outcome
+
+
+@dataclass
+class Timing:
+    """The study's wall time over its sessions (re-runs that resume it) and the estimate made before."""
+
+    sessions: list[dict[str, Any]]
+    estimate: dict[str, Any] | None
+    started: float = field(default_factory=time.time)
+    clock: float = field(default_factory=time.perf_counter)
+    workers: int = 1
+
+    @classmethod
+    def resume(cls, index: dict[str, Any] | None, estimate: dict[str, Any] | None, workers: int) -> Timing:
+        old = (index or {}).get("timing") or {}
+        sessions = [s for s in old.get("sessions", []) if isinstance(s, dict)]
+        kept = old.get("estimate") if isinstance(old.get("estimate"), dict) else None
+        return cls(sessions, kept or estimate, workers=workers)
+
+    def record(self) -> dict[str, Any]:
+        now = {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
+            "wall_s": round(time.perf_counter() - self.clock, 1),
+            "workers": self.workers,
+        }
+        sessions = [*self.sessions, now]
+        return {"sessions": sessions, "wall_s": round(sum(s["wall_s"] for s in sessions), 1), "estimate": self.estimate}
 
 
 def run_inline(jobs: list[tuple[int, Job]], finish: Callable[[int, dict[str, Any]], None]) -> None:

@@ -12,10 +12,11 @@
       model.kernel_size: [3, 5]           # or a dotted key and its values
     repeats: 3                            # seeds 0..2 (train.seed), or a list of seeds
     evaluate: {metrics: [fd_domain], samples: 10000}   # final evaluation; absent: each run's eval.metrics
-    quick: {repeats: 2, samples: 1000, set: {train.steps: 200}}   # applied with --quick
+    quick: {repeats: 2, samples: 1000, set: {train.steps: 200}}   # applied with --scale quick (--quick)
+    lab: {repeats: 3, samples: 5000, set: {train.steps: 3000}}    # applied with --scale lab
     claims:                               # checked by `ganlab report`
       - {claim: "...", source: "seed 002 §V", metric: fd_domain, better: lower, compare: [wgan-gp, wgan],
-         statistic: final | best | curve_mean}       # or winner: NAME, among: [...]; where: {data.name: mnist}
+         statistic: final | best | curve_mean | instability}   # or winner: NAME, among: [...]; where: {data.name: mnist}
 
 Every key is checked the way config keys are (unknown keys fail with "did you mean", wrong types name the
 key); the configs a study produces are checked later, cell by cell, by `ganlab.studies.grid`.
@@ -30,15 +31,20 @@ from typing import Any, Literal
 
 from ganlab.errors import ConfigError
 
-STUDY_KEYS = ("name", "source", "description", "base", "set", "axes", "repeats", "evaluate", "quick", "claims")
-VARIANT_KEYS = ("name", "base", "set", "quick")
-QUICK_KEYS = ("set", "repeats", "samples")
+# The reduced scales a study file may define beside its full (the source's) scale: `quick` is a smoke test
+# for tests and CI, `lab` the scale whose verdicts are published (docs/studies.md says how it was sized).
+SCALES = ("quick", "lab")
+SCALE_CHOICES = ("quick", "lab", "full")
+STUDY_KEYS = ("name", "source", "description", "budget", "base", "set", "axes", "repeats", "evaluate", *SCALES, "claims")
+VARIANT_KEYS = ("name", "base", "set", *SCALES)
+SCALE_KEYS = ("set", "repeats", "samples", "budget")
 EVALUATE_KEYS = ("metrics", "samples")
 CLAIM_KEYS = ("claim", "source", "metric", "better", "statistic", "compare", "winner", "among", "where")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # a variant name is part of a directory name
 # Quantities read from summary.json rather than from an evaluation (seed 000 Table 2 compares wall time).
 SUMMARY_QUANTITIES = ("wall_s", "imgs_per_s", "gen_steps_per_s")
-Statistic = Literal["final", "best", "curve_mean"]
+Statistic = Literal["final", "best", "curve_mean", "instability"]
+STATISTICS = ("final", "best", "curve_mean", "instability")
 
 
 @dataclass(frozen=True)
@@ -47,9 +53,23 @@ class Variant:
 
     name: str
     set: dict[str, Any] = field(default_factory=dict)
-    quick: dict[str, Any] = field(default_factory=dict)  # added with --quick (e.g. smaller MLP widths)
+    scaled: dict[str, dict[str, Any]] = field(default_factory=dict)  # scale -> overrides (e.g. smaller MLP widths)
     base: str | None = None
     value: Any = None  # the raw value of an axis written as `dotted.key: [values]`
+
+    def at(self, scale: str) -> dict[str, Any]:
+        """The variant's own overrides at a scale (empty at full scale or when it has none)."""
+        return self.scaled.get(scale, {})
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """A reduced scale: overrides for every run, repeats (the first N seeds), final-evaluation samples."""
+
+    set: dict[str, Any] = field(default_factory=dict)
+    repeats: int | None = None
+    samples: int | None = None
+    budget: str = ""  # how the scale was sized, printed by --dry-run and on the results page
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,7 @@ class Claim:
     source: str
     metric: str
     better: Literal["lower", "higher"]
-    statistic: Statistic = "final"  # final value, best over training, or mean over the eval curve (speed)
+    statistic: Statistic = "final"  # final value, best over training, mean over the eval curve (speed), instability
     compare: tuple[str, str] | None = None
     winner: str | None = None
     among: tuple[str, ...] = ()
@@ -81,15 +101,14 @@ class Study:
     name: str
     source: str
     description: str
+    budget: str  # the unit variants are matched in (epochs, generator steps, wall time) and why
     base: str | dict[str, Any]
     set: dict[str, Any]
     axes: tuple[Axis, ...]
     seeds: tuple[int, ...]
     metrics: tuple[str, ...] | None  # None: the base config's eval.metrics
     samples: int
-    quick_set: dict[str, Any]
-    quick_repeats: int | None
-    quick_samples: int | None
+    scales: dict[str, ScaleSpec]  # "quick" and/or "lab"; full scale is the file's own settings
     claims: tuple[Claim, ...]
     raw: dict[str, Any] = field(default_factory=dict)  # the mapping it was parsed from (kept in study.json)
     origin: str = ""  # the file it came from, resolved, or "named study <name>"
@@ -100,6 +119,10 @@ class Study:
             if any(variant in (v.name, _text(v.value)) for v in axis.variants):
                 return axis
         return None
+
+    def scale(self, name: str) -> ScaleSpec:
+        """The reduced scale `name` (an empty one when the file does not define it, or at full scale)."""
+        return self.scales.get(name, ScaleSpec())
 
     def variant_name(self, ref: str) -> str:
         axis = self.axis_of(ref)
@@ -160,7 +183,8 @@ def parse_variant(item: Any, axis: str, index: int) -> Variant:
     base = item.get("base")
     if base is not None and not isinstance(base, str):
         raise ConfigError(f"{where}.base", "the name of a preset", base)
-    return Variant(name, _mapping(item.get("set"), f"{where}.set"), _mapping(item.get("quick"), f"{where}.quick"), base)
+    scaled = {scale: _mapping(item[scale], f"{where}.{scale}") for scale in SCALES if item.get(scale) is not None}
+    return Variant(name, _mapping(item.get("set"), f"{where}.set"), scaled, base)
 
 
 def parse_axis(name: str, values: Any) -> Axis:
@@ -192,6 +216,20 @@ def parse_seeds(value: Any) -> tuple[int, ...]:
     return tuple(range(_positive_int(1 if value is None else value, "repeats")))
 
 
+def parse_scale(value: Any, scale: str) -> ScaleSpec:
+    data = _mapping(value, scale)
+    _check_keys(data, SCALE_KEYS, f"{scale}.")
+    budget = data.get("budget", "")
+    if not isinstance(budget, str):
+        raise ConfigError(f"{scale}.budget", "a sentence on how the scale was sized", budget)
+    return ScaleSpec(
+        set=_mapping(data.get("set"), f"{scale}.set"),
+        repeats=_positive_int(data["repeats"], f"{scale}.repeats") if "repeats" in data else None,
+        samples=_positive_int(data["samples"], f"{scale}.samples") if "samples" in data else None,
+        budget=budget,
+    )
+
+
 def parse_claim(item: Any, index: int) -> Claim:
     where = f"claims[{index}]"
     if not isinstance(item, dict):
@@ -201,8 +239,8 @@ def parse_claim(item: Any, index: int) -> Claim:
     if better not in ("lower", "higher"):
         raise ConfigError(f"{where}.better", "lower or higher", better)
     statistic = item.get("statistic", "final")
-    if statistic not in ("final", "best", "curve_mean"):
-        raise ConfigError(f"{where}.statistic", "final, best or curve_mean", statistic)
+    if statistic not in STATISTICS:
+        raise ConfigError(f"{where}.statistic", " or ".join(STATISTICS), statistic)
     compare, winner = item.get("compare"), item.get("winner")
     if (compare is None) == (winner is None):
         raise ConfigError(where, "exactly one of compare: [A, B] or winner: A")
@@ -262,8 +300,6 @@ def parse_study(data: dict[str, Any], origin: str = "") -> Study:
     metrics = evaluate.get("metrics")  # absent: each run's eval.metrics; [] : no final evaluation
     if metrics is not None and (not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics)):
         raise ConfigError("evaluate.metrics", "a list of metric names", metrics)
-    quick = _mapping(data.get("quick"), "quick")
-    _check_keys(quick, QUICK_KEYS, "quick.")
     claims_raw = data.get("claims") or []
     if not isinstance(claims_raw, list):
         raise ConfigError("claims", "a list of claims", claims_raw)
@@ -271,15 +307,14 @@ def parse_study(data: dict[str, Any], origin: str = "") -> Study:
         name=name,
         source=_string(data.get("source"), "source", ""),
         description=_string(data.get("description"), "description", ""),
+        budget=_string(data.get("budget"), "budget", ""),
         base=base,
         set=_mapping(data.get("set"), "set"),
         axes=tuple(parse_axis(str(k), v) for k, v in axes_raw.items()),
         seeds=parse_seeds(data.get("repeats")),
         metrics=tuple(metrics) if metrics is not None else None,
         samples=_positive_int(evaluate.get("samples", 10_000), "evaluate.samples"),
-        quick_set=_mapping(quick.get("set"), "quick.set"),
-        quick_repeats=_positive_int(quick["repeats"], "quick.repeats") if "repeats" in quick else None,
-        quick_samples=_positive_int(quick["samples"], "quick.samples") if "samples" in quick else None,
+        scales={scale: parse_scale(data[scale], scale) for scale in SCALES if data.get(scale) is not None},
         claims=tuple(parse_claim(c, i) for i, c in enumerate(claims_raw)),
         raw=data,
         origin=origin,

@@ -77,11 +77,20 @@ def test_every_run_table_and_image_is_on_a_self_contained_page(report_tree: Path
     assert "full scale" in text
 
 
-def test_quick_scale_is_announced(report_tree: Path) -> None:
+@pytest.mark.parametrize(
+    ("before", "after", "shown"),
+    [
+        ('"scale": "full"', '"scale": "quick"', "quick scale"),
+        ('"scale": "full"', '"scale": "lab"', "lab scale"),
+        ('"scale": "full"', '"quick": true', "quick scale"),  # an index written before --scale
+    ],
+)
+def test_the_scale_is_announced(report_tree: Path, before: str, after: str, shown: str) -> None:
     index = report_tree / "study" / "study.json"
-    index.write_text(index.read_text().replace('"quick": false', '"quick": true'))
+    assert before in index.read_text()
+    index.write_text(index.read_text().replace(before, after))
     text = "".join(parse(build_report([report_tree / "study"], report_tree / "r.html").path).text)
-    assert "quick scale" in text
+    assert shown in text
 
 
 def test_cli_prints_claims_and_the_path(report_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:

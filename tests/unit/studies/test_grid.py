@@ -50,7 +50,7 @@ def test_precedence_base_set_quick_variant_variant_quick_cli(study_data: dict[st
     study_data["quick"]["set"]["data.subset"] = 32
     study = parse_study(study_data)
     full = plan_study(study, tmp_path, cores=2)
-    quick = plan_study(study, tmp_path, quick=True, sets={"data.subset": 16}, cores=2)
+    quick = plan_study(study, tmp_path, scale="quick", sets={"data.subset": 16}, cores=2)
     gan_full = next(c for c in full.cells if c.name.startswith("gan_"))
     gan_quick = next(c for c in quick.cells if c.name.startswith("gan_"))
     assert (gan_full.config.train.batch_size, gan_full.config.train.steps, gan_full.config.data.subset) == (4, 4, 64)
@@ -85,7 +85,7 @@ def test_fixing_a_varied_key_is_refused(
     study_data: dict[str, Any], tmp_path: Path, sets: dict, quick: bool, message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message):
-        plan_study(parse_study(study_data), tmp_path, quick=quick, sets=sets)
+        plan_study(parse_study(study_data), tmp_path, scale="quick" if quick else "full", sets=sets)
 
 
 def test_two_axes_setting_one_key_and_quick_over_an_axis_are_refused(
@@ -97,7 +97,7 @@ def test_two_axes_setting_one_key_and_quick_over_an_axis_are_refused(
     del study_data["axes"]["loss"][1]["set"]["model.z_dim"]
     study_data["quick"]["set"]["model.z_dim"] = 4
     with pytest.raises(ConfigError, match="quick.set model.z_dim"):
-        plan_study(parse_study(study_data), tmp_path, quick=True)
+        plan_study(parse_study(study_data), tmp_path, scale="quick")
 
 
 def test_a_cell_config_is_checked_and_the_error_names_the_cell(study_data: dict[str, Any], tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_named_studies_plan_at_both_scales_and_cite_their_sources(name: str, tmp
     assert re.search(r"seed 00\d", study.source)
     assert all(re.search(r"seed 00\d", c.source) for c in study.claims) and study.claims
     full = plan_study(study, tmp_path)
-    quick = plan_study(study, tmp_path, quick=True)
+    quick = plan_study(study, tmp_path, scale="quick")
     assert len(quick.cells) < len(full.cells) or quick.samples < full.samples
     assert all(c.config.data.name == "fashion-mnist" for c in full.cells)  # the default dataset
     assert max(c.config.train.steps for c in quick.cells) <= 400

@@ -84,7 +84,7 @@ def test_index_records_every_cell_and_refuses_another_study(study_data: dict[str
     records = [cell_record(plan, i, s, n, None) for i, (s, n) in enumerate(statuses)]
     write_index(plan, records, {"data.subset": 64})
     index = read_index(plan.out)
-    assert index is not None and index["study"] == "mini" and not index["quick"]
+    assert index is not None and index["study"] == "mini" and index["scale"] == "full"
     assert [c["run"] for c in index["cells"]] == [c.run for c in plan.cells]
     assert index["axes"][0] == {"name": "loss", "variants": ["gan", "wgan-gp"]}
     assert index["definition"]["name"] == "mini"
@@ -93,4 +93,4 @@ def test_index_records_every_cell_and_refuses_another_study(study_data: dict[str
     with pytest.raises(ConfigError, match="study mini"):
         check_out(plan_study(parse_study(study_data), tmp_path / "out"))
     with pytest.raises(ConfigError, match="full scale"):
-        check_out(plan_study(parse_study({**study_data, "name": "mini"}), tmp_path / "out", quick=True))
+        check_out(plan_study(parse_study({**study_data, "name": "mini"}), tmp_path / "out", scale="quick"))

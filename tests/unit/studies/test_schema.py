@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ganlab.errors import ConfigError
-from ganlab.studies.schema import parse_study
+from ganlab.studies.schema import ScaleSpec, parse_study
 
 
 def test_a_valid_study_parses_both_axis_forms(study_data: dict[str, Any]) -> None:
@@ -17,7 +17,8 @@ def test_a_valid_study_parses_both_axis_forms(study_data: dict[str, Any]) -> Non
     assert study.axes[1].names() == ["z_dim-8", "z_dim-16"]  # values named after the key's last part
     assert study.axes[1].variants[0].set == {"model.z_dim": 8}
     assert study.seeds == (0, 1, 2)
-    assert (study.quick_repeats, study.quick_samples, study.samples) == (2, 32, 64)
+    assert (study.scale("quick").repeats, study.scale("quick").samples, study.samples) == (2, 32, 64)
+    assert study.scale("lab") == study.scale("full") == ScaleSpec()  # undefined scales change nothing
     assert study.claims[0].compare == ("wgan-gp", "gan")
     assert study.variant_name("16") == "z_dim-16"  # a claim may name a raw value
 
