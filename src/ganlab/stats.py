@@ -74,3 +74,71 @@ def welch(a: Sequence[float], b: Sequence[float]) -> Welch | None:
     denom = vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1)
     df = float((vx + vy) ** 2 / denom) if denom > 0 else math.nan
     return Welch(float(result.statistic), df, float(result.pvalue))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """mean(a) - mean(b) with its Welch 95 % interval, Hedges' g, and the two-sided Welch p-value."""
+
+    diff: float
+    ci_low: float
+    ci_high: float
+    hedges_g: float  # standardised difference (pooled std, small-sample corrected); nan when both are constant
+    p: float  # nan when both sides are constant and equal (a tie: nothing to test)
+    df: float
+
+
+def difference(a: Sequence[float], b: Sequence[float], confidence: float = CONFIDENCE) -> Difference | None:
+    """The difference of the means of two sets of repeats; None unless both have at least 2 finite values.
+
+    Two constant sides that differ are a certain difference (p = 0); two constant equal sides are a tie
+    (p = nan), never evidence either way."""
+    x, y = finite(a), finite(b)
+    nx, ny = len(x), len(y)
+    if nx < 2 or ny < 2:
+        return None
+    diff = float(x.mean() - y.mean())
+    vx, vy = float(x.var(ddof=1)), float(y.var(ddof=1))
+    se2 = vx / nx + vy / ny
+    if se2 == 0:
+        p = math.nan if diff == 0 else 0.0
+        return Difference(diff, diff, diff, math.nan, p, math.nan)
+    df = se2**2 / ((vx / nx) ** 2 / (nx - 1) + (vy / ny) ** 2 / (ny - 1))
+    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, df)) * math.sqrt(se2)
+    p = float(2 * scipy_stats.t.sf(abs(diff) / math.sqrt(se2), df))
+    pooled = math.sqrt(((nx - 1) * vx + (ny - 1) * vy) / (nx + ny - 2))
+    correction = 1 - 3 / (4 * (nx + ny) - 9)  # Hedges (1981): J(df) ~ 1 - 3 / (4 df - 1), df = nx + ny - 2
+    g = diff / pooled * correction if pooled > 0 else math.nan
+    return Difference(diff, diff - half, diff + half, g, p, df)
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm–Bonferroni adjusted p-values (step-down, monotone, capped at 1), in the input's order; a nan
+    (a tie, no test) stays nan and does not count among the tests."""
+    indexed = sorted((p, i) for i, p in enumerate(pvalues) if not math.isnan(p))
+    m = len(indexed)
+    adjusted = [math.nan] * len(pvalues)
+    running = 0.0
+    for rank, (p, i) in enumerate(indexed):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
+def power(effect: float, n: int, alpha: float = 0.05) -> float:
+    """Power of a two-sided two-sample t-test with n per side against a standardised difference `effect`."""
+    df = 2 * n - 2
+    crit = float(scipy_stats.t.ppf(1 - alpha / 2, df))
+    nc = abs(effect) * math.sqrt(n / 2)
+    return float(scipy_stats.nct.sf(crit, df, nc) + scipy_stats.nct.cdf(-crit, df, nc))
+
+
+def repeats_needed(effect: float, alpha: float = 0.05, target: float = 0.8, limit: int = 1000) -> int | None:
+    """Repeats a side for a two-sided t-test at `alpha` to detect the standardised difference `effect` with
+    power `target`; None when it is zero, not finite, or would need more than `limit`."""
+    if not math.isfinite(effect) or effect == 0:
+        return None
+    for n in range(2, limit + 1):
+        if power(effect, n, alpha) >= target:
+            return n
+    return None

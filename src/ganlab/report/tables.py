@@ -129,17 +129,29 @@ def _pivot_time(groups: Sequence[Group], axes: list[tuple[str, list[str]]]) -> s
 def claims_table(results: Sequence[ClaimResult]) -> str:
     rows = []
     for r in results:
-        numbers = "; ".join(f"{n} {s.format()}" for n, s in r.values.items() if s.n)
-        p = r.test.p if r.test is not None else math.nan
-        verdict_class = {"holds": "ok", "does not hold": "bad"}.get(r.verdict, "na")
+        numbers = r.numbers()
+        p = r.p_adjusted
+        verdict_class = {"supported": "ok", "contradicted": "bad"}.get(r.verdict, "na")
         rows.append(
             f'<td class="{verdict_class}" data-sort="{escape(r.verdict)}">{escape(r.verdict)}</td>'
             + cell(r.claim.claim)
             + cell(r.context or "–")
             + cell(f"{r.claim.metric} ({r.claim.statistic}, {r.claim.better})")
-            + cell(numbers or r.detail)
+            + cell("; ".join(x for x in (numbers, r.detail) if x))
             + cell("–" if math.isnan(p) else f"{p:.3g}", p)
             + cell(r.claim.source)
         )
-    headers = ["verdict", "claim", "other axes fixed at", "measured", "values (mean ± std)", "Welch p", "source"]
-    return table("claims", headers, rows, "the sources' claims checked on these runs")
+    headers = [
+        "verdict",
+        "claim",
+        "other axes fixed at",
+        "measured",
+        "means [95 % CI], difference [95 % CI], Hedges' g, p",
+        "Holm p",
+        "source",
+    ]
+    caption = (
+        "the sources' claims judged on these runs: Welch's t-test, Holm–Bonferroni over the study's claims, "
+        "supported / contradicted when significant at 0.05 with at least 3 runs a side"
+    )
+    return table("claims", headers, rows, caption)

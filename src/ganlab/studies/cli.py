@@ -61,7 +61,9 @@ def print_estimates(plan: Any, full_plan: Any, workers: int, device: str) -> Non
     click.echo(f"estimate on this machine ({workers} worker{'s' * (workers > 1)}), from a probe of each model:")
     mine = estimate_plan(plan, workers, device, on_probe=probed)
     steps = sum(c.config.train.steps for c in plan.cells)
-    click.echo(f"  {plan.scale} scale: {len(plan.cells)} runs, {steps:,} generator steps, {format_duration(mine.wall_s)}")
+    click.echo(
+        f"  {plan.scale} scale: {len(plan.cells)} runs, {steps:,} generator steps, {format_duration(mine.wall_s)}"
+    )
     if full_plan is not plan:
         full = estimate_plan(full_plan, workers, device, probes=mine.probes, on_probe=probed)
         steps = sum(c.config.train.steps for c in full_plan.cells)

@@ -35,7 +35,19 @@ from ganlab.errors import ConfigError
 # for tests and CI, `lab` the scale whose verdicts are published (docs/studies.md says how it was sized).
 SCALES = ("quick", "lab")
 SCALE_CHOICES = ("quick", "lab", "full")
-STUDY_KEYS = ("name", "source", "description", "budget", "base", "set", "axes", "repeats", "evaluate", *SCALES, "claims")
+STUDY_KEYS = (
+    "name",
+    "source",
+    "description",
+    "budget",
+    "base",
+    "set",
+    "axes",
+    "repeats",
+    "evaluate",
+    *SCALES,
+    "claims",
+)
 VARIANT_KEYS = ("name", "base", "set", *SCALES)
 SCALE_KEYS = ("set", "repeats", "samples", "budget")
 EVALUATE_KEYS = ("metrics", "samples")

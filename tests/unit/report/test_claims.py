@@ -1,15 +1,24 @@
-"""Claims checked on hand-made runs with known numbers: verdicts, the numbers, Welch's p from scipy."""
+"""Claims judged on hand-made runs with known numbers: verdicts from Welch's test and Holm's correction
+(scipy and statsmodels as references), ties, too few repeats, the statistics of curves, winners, `where`."""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
-import torch
+import numpy as np
+import pytest
+from report_helpers import STUDY, write_run
 from scipy import stats as scipy_stats
+from statsmodels.stats.multitest import multipletests
 
-from ganlab.report.claims import study_claims
+from ganlab.config import dump_yaml
+from ganlab.report.claims import instability, study_claims
 from ganlab.report.collect import collect
+from ganlab.studies.grid import plan_study
+from ganlab.studies.index import cell_record, write_index
+from ganlab.studies.schema import parse_study
 
 
 def claims_of(root: Path) -> dict[str, list]:
@@ -21,59 +30,104 @@ def claims_of(root: Path) -> dict[str, list]:
     return by_claim
 
 
-def test_a_claim_that_holds_comes_with_the_numbers_and_welch_p(report_tree: Path) -> None:
-    (result,) = claims_of(report_tree)["wgan beats gan"]
-    assert result.verdict == "holds"
-    assert (result.values["wgan"].mean, result.values["gan"].mean) == (21.5, 42.0)
-    expected = scipy_stats.ttest_ind([20.0, 23.0], [40.0, 44.0], equal_var=False).pvalue
-    torch.testing.assert_close(torch.tensor(result.test.p), torch.tensor(float(expected)))
+def make_study(root: Path, finals: dict[str, list[float]], walls: dict[str, list[float]] | None = None) -> Path:
+    """The conftest's two-cell study (gan, wgan) with one run per value: final fd_domain `finals[cell][seed]`,
+    the eval curve (2 f, f), wall seconds `walls[cell][seed]`."""
+    repeats = len(finals["gan"])
+    plan = plan_study(parse_study({**STUDY, "repeats": repeats}), root / "study")
+    walls = walls or {"gan": [10.0 + s for s in range(repeats)], "wgan": [30.0 + s for s in range(repeats)]}
+    for cell in plan.cells:
+        final, wall = finals[cell.name][cell.seed], walls[cell.name][cell.seed]
+        write_run(cell.path, dump_yaml(cell.config), final, cell.name == "wgan", wall, [])
+    write_index(plan, [cell_record(plan, i, "finished", "", None) for i in range(len(plan.cells))], {})
+    return root
+
+
+def test_a_supported_claim_carries_welch_numbers_and_the_holm_correction(tmp_path: Path) -> None:
+    gan, wgan = [40.0, 44.0, 42.0], [20.0, 23.0, 21.0]
+    claims = claims_of(make_study(tmp_path, {"gan": gan, "wgan": wgan}))
+    (result,) = claims["wgan beats gan"]
+    assert result.verdict == "supported" and result.pair == ("wgan", "gan")
+    reference = scipy_stats.ttest_ind(wgan, gan, equal_var=False)
+    low, high = reference.confidence_interval(0.95)
+    np.testing.assert_allclose(
+        [result.test.diff, result.test.ci_low, result.test.ci_high], [np.mean(wgan) - np.mean(gan), low, high]
+    )
+    np.testing.assert_allclose(result.test.p, reference.pvalue)
+    # Holm over the study's three checks, as statsmodels computes it
+    everything = [r for rs in claims.values() for r in rs]
+    expected = multipletests([r.test.p for r in everything], method="holm")[1]
+    np.testing.assert_allclose([r.p_adjusted for r in everything], expected)
+    assert result.p_adjusted >= result.test.p
     line = result.line()
-    assert line.startswith("HOLDS") and "Welch" in line and "seed 000 §5.2" in line
-
-
-def test_curve_mean_and_summary_quantities(report_tree: Path) -> None:
-    claims = claims_of(report_tree)
+    assert line.startswith("SUPPORTED") and "Holm p" in line and "g = " in line and "seed 000 §5.2" in line
+    assert "wgan 21.33 [" in line  # the mean with its 95 % interval
     (curve,) = claims["wgan converges faster"]
-    assert curve.verdict == "holds" and curve.values["wgan"].mean == 21.5 * 1.5  # mean of (2f, f)
+    assert curve.verdict == "supported" and curve.values["wgan"].mean == pytest.approx(np.mean(wgan) * 1.5)
     (speed,) = claims["gan is faster"]
-    assert speed.verdict == "holds" and speed.values["gan"].mean == 10.5
+    assert speed.verdict == "supported" and speed.values["gan"].mean == 11.0
 
 
-def test_a_claim_that_fails_says_so(report_tree: Path) -> None:
-    for seed, value in ((0, 90.0), (1, 95.0)):
-        path = report_tree / "study" / f"wgan-seed{seed}" / "eval.json"
-        data = json.loads(path.read_text())
-        data["metrics"]["fd_domain"] = value
-        path.write_text(json.dumps(data))
-    (result,) = claims_of(report_tree)["wgan beats gan"]
-    assert result.verdict == "does not hold"
-    assert result.line().startswith("DOES NOT HOLD")
+def test_a_significant_difference_the_other_way_is_contradicted(tmp_path: Path) -> None:
+    (result,) = claims_of(make_study(tmp_path, {"gan": [20.0, 21.0, 22.0], "wgan": [40.0, 41.5, 43.0]}))[
+        "wgan beats gan"
+    ]
+    assert result.verdict == "contradicted" and result.toward_claim < 0
+    assert result.line().startswith("CONTRADICTED")
 
 
-def test_missing_values_cannot_be_checked(report_tree: Path) -> None:
-    for path in (report_tree / "study").glob("*/eval.jsonl"):
+def test_noise_is_inconclusive_and_says_how_many_repeats_would_tell(tmp_path: Path) -> None:
+    (result,) = claims_of(make_study(tmp_path, {"gan": [30.0, 25.0, 38.0], "wgan": [28.0, 35.0, 22.0]}))[
+        "wgan beats gan"
+    ]
+    assert result.verdict == "inconclusive"
+    assert "about" in result.detail and "repeats a side would detect it" in result.detail
+    assert "the claimed direction" in result.detail  # wgan's mean is lower, as claimed, but not significantly
+
+
+def test_two_repeats_never_decide_even_a_large_difference(tmp_path: Path) -> None:
+    (result,) = claims_of(make_study(tmp_path, {"gan": [40.0, 40.1], "wgan": [20.0, 20.1]}))["wgan beats gan"]
+    assert result.test is not None and result.test.p < 0.01
+    assert result.verdict == "inconclusive" and "a verdict needs 3" in result.detail
+
+
+def test_a_tie_is_inconclusive_never_contradicted(tmp_path: Path) -> None:
+    root = make_study(tmp_path, {"gan": [1.0, 1.0, 1.0], "wgan": [1.0, 1.0, 1.0]})
+    (result,) = claims_of(root)["wgan beats gan"]
+    assert result.verdict == "inconclusive" and "tie" in result.detail
+    assert math.isnan(result.test.p) and math.isnan(result.p_adjusted)
+
+
+def test_missing_values_cannot_be_checked(tmp_path: Path) -> None:
+    root = make_study(tmp_path, {"gan": [40.0, 44.0, 42.0], "wgan": [20.0, 23.0, 21.0]})
+    for path in (root / "study").glob("*/eval.jsonl"):
         path.unlink()
-    (result,) = claims_of(report_tree)["wgan converges faster"]
+    (result,) = claims_of(root)["wgan converges faster"]
     assert result.verdict == "cannot be checked" and "eval.jsonl" in result.detail
 
 
-def test_winner_claims_and_where(report_tree: Path) -> None:
-    index_path = report_tree / "study" / "study.json"
+def test_winner_claims_test_the_winner_against_its_strongest_rival_and_where(tmp_path: Path) -> None:
+    root = make_study(tmp_path, {"gan": [40.0, 44.0, 42.0], "wgan": [20.0, 23.0, 21.0]})
+    index_path = root / "study" / "study.json"
     index = json.loads(index_path.read_text())
+    claim = {"source": "seed 004 §6", "metric": "fd_domain", "better": "lower"}
     index["definition"]["claims"] = [
-        {"claim": "wgan wins", "source": "seed 004 §6", "metric": "fd_domain", "better": "lower", "winner": "wgan"},
-        {"claim": "gan wins", "source": "seed 004 §6", "metric": "fd_domain", "better": "lower", "winner": "gan"},
-        {
-            "claim": "on mnist",
-            "source": "seed 004 §6",
-            "metric": "fd_domain",
-            "better": "lower",
-            "winner": "wgan",
-            "where": {"data.name": "mnist"},
-        },
+        {**claim, "claim": "wgan wins", "winner": "wgan"},
+        {**claim, "claim": "gan wins", "winner": "gan"},
+        {**claim, "claim": "on mnist", "winner": "wgan", "where": {"data.name": "mnist"}},
     ]
     index_path.write_text(json.dumps(index))
-    claims = claims_of(report_tree)
-    assert claims["wgan wins"][0].verdict == "holds"
-    assert claims["gan wins"][0].verdict == "does not hold" and "best: wgan" in claims["gan wins"][0].detail
+    claims = claims_of(root)
+    assert claims["wgan wins"][0].verdict == "supported" and claims["wgan wins"][0].pair == ("wgan", "gan")
+    lost = claims["gan wins"][0]
+    assert lost.verdict == "contradicted" and "best: wgan" in lost.detail
     assert claims["on mnist"][0].verdict == "not applicable"
+
+
+def test_instability_is_the_rms_log_jump_of_the_second_half() -> None:
+    steady = [50.0, 40.0, 30.0, 20.0, 20.0, 20.0, 20.0, 20.0]
+    assert instability(steady) == 0.0
+    jumpy = [50.0, 40.0, 30.0, 20.0, 10.0, 20.0, 10.0, 20.0]
+    assert instability(jumpy) == pytest.approx(math.log(2.0))  # every jump doubles or halves
+    assert instability([1.0, 2.0, 3.0]) is None  # too few evaluations to judge
+    assert instability([5.0, 4.0, 3.0, 2.0, 0.0, 1.0, 2.0, 3.0]) is None  # a non-positive value

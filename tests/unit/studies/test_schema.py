@@ -58,7 +58,7 @@ def test_unknown_top_level_key_suggests_the_close_one(study_data: dict[str, Any]
         ({"metric": "fidd"}, "claims\\[0\\].metric"),
         ({"better": "smaller"}, "lower or higher"),
         ({"winner": "gan"}, "exactly one of compare"),
-        ({"statistic": "median"}, "final, best or curve_mean"),
+        ({"statistic": "median"}, "final or best or curve_mean or instability"),
     ],
 )
 def test_bad_claims_fail_at_load(study_data: dict[str, Any], claim: dict[str, Any], message: str) -> None:

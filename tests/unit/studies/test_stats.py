@@ -1,4 +1,5 @@
-"""ganlab.stats against scipy and closed forms: mean ± std, the t-interval, Welch's test."""
+"""ganlab.stats against scipy, statsmodels and closed forms: mean ± std, the t-interval, Welch's test and
+interval, Hedges' g, Holm's correction, power and the repeats it needs."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import numpy as np
 import pytest
 import torch
 from scipy import stats as scipy_stats
+from statsmodels.stats import multitest
+from statsmodels.stats.power import TTestIndPower
 
-from ganlab.stats import summarize, welch
+from ganlab.stats import difference, holm, power, repeats_needed, summarize, welch
 
 
 def close(actual: float, expected: float) -> None:
@@ -55,3 +58,53 @@ def test_welch_matches_scipy_and_the_welch_satterthwaite_df() -> None:
 @pytest.mark.parametrize(("a", "b"), [([1.0], [2.0, 3.0]), ([1.0, float("nan")], [2.0, 3.0])])
 def test_welch_needs_two_finite_values_per_side(a: list[float], b: list[float]) -> None:
     assert welch(a, b) is None
+
+
+def test_difference_matches_scipy_welch_interval_and_hedges_g() -> None:
+    a, b = [10.1, 12.0, 11.4, 9.8], [14.2, 13.1, 16.0, 15.5, 12.9]
+    d = difference(a, b)
+    assert d is not None
+    reference = scipy_stats.ttest_ind(a, b, equal_var=False)
+    low, high = reference.confidence_interval(0.95)
+    close(d.diff, float(np.mean(a) - np.mean(b)))
+    close(d.ci_low, float(low))
+    close(d.ci_high, float(high))
+    close(d.p, float(reference.pvalue))
+    close(d.df, float(reference.df))
+    # Hedges' g: Cohen's d with the pooled std, times the exact small-sample factor's usual approximation
+    na, nb = len(a), len(b)
+    pooled = math.sqrt(((na - 1) * np.var(a, ddof=1) + (nb - 1) * np.var(b, ddof=1)) / (na + nb - 2))
+    exact_j = math.exp(math.lgamma((na + nb - 2) / 2) - math.lgamma((na + nb - 3) / 2)) / math.sqrt((na + nb - 2) / 2)
+    assert abs(d.hedges_g - (np.mean(a) - np.mean(b)) / pooled * exact_j) < 2e-3 * abs(d.hedges_g)
+
+
+def test_constant_sides_are_a_tie_or_a_certain_difference() -> None:
+    tie = difference([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    assert tie is not None and math.isnan(tie.p) and tie.diff == 0
+    certain = difference([1.0, 1.0, 1.0], [0.9, 0.9, 0.9])
+    assert certain is not None and certain.p == 0.0 and math.isclose(certain.diff, 0.1)
+    assert difference([1.0], [2.0, 3.0]) is None
+
+
+def test_holm_matches_statsmodels() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        p = rng.uniform(0, 0.2, size=rng.integers(1, 8)).tolist()
+        expected = multitest.multipletests(p, alpha=0.05, method="holm")[1]
+        np.testing.assert_allclose(holm(p), expected, rtol=1e-12)
+
+
+def test_holm_leaves_ties_out_of_the_count() -> None:
+    adjusted = holm([0.01, math.nan, 0.04])
+    assert math.isnan(adjusted[1])
+    np.testing.assert_allclose([adjusted[0], adjusted[2]], [0.02, 0.04])
+
+
+def test_power_and_repeats_needed_match_statsmodels() -> None:
+    analysis = TTestIndPower()
+    for effect, n in [(0.5, 20), (1.2, 4), (2.0, 3), (0.8, 10)]:
+        close(power(effect, n), float(analysis.power(effect_size=effect, nobs1=n, alpha=0.05, ratio=1.0)))
+    for effect in (0.5, 1.0, 2.5):
+        solved = analysis.solve_power(effect_size=effect, nobs1=None, alpha=0.05, power=0.8, ratio=1.0)
+        assert repeats_needed(effect) == math.ceil(solved)
+    assert repeats_needed(0.0) is None and repeats_needed(1e-4) is None
