@@ -84,12 +84,19 @@ def run_evaluation(
     check_samples_arg(samples)
     cfg = run.config
     real, split = load_reference(cfg.data)
-    names = list(metrics) if metrics else default_metrics(cfg.eval.metrics, real)
+    conditional = cfg.model.conditional
+    names = list(metrics) if metrics else default_metrics(cfg.eval.metrics, real, conditional=conditional)
     ctx = EvalContext(
-        seed, split, device, inception_weights, load_split=split_loader(cfg.data), mixture_std=cfg.data.noise
+        seed,
+        split,
+        device,
+        inception_weights,
+        load_split=split_loader(cfg.data),
+        mixture_std=cfg.data.noise,
+        conditional=conditional,
     )
     suite = MetricSuite(names, real, ctx, key="--metrics")  # fails on bad names/weights before sampling
-    labels = matching_labels(real, samples, seed) if cfg.model.conditional else None
+    labels = matching_labels(real, samples, seed) if conditional else None
     fake = run.sample(samples, labels=labels, seed=seed)
     values, provenance = suite(fake, labels)
     result = {"step": run.checkpoint_step, "metrics": values, "provenance": provenance}
@@ -141,14 +148,21 @@ class PeriodicEvaluator:
         if config.eval.samples < 2:
             raise ConfigError("eval.samples", "at least 2 samples per evaluation", config.eval.samples)
         self.config, self.test = config, test
-        self.names = default_metrics(config.eval.metrics, test)
+        self.names = default_metrics(config.eval.metrics, test, conditional=config.model.conditional)
         data = config.data
         native = data.subset is None and data.resolution is None and data.channels is None
         # A classifier trained on first use sees the full native splits, whatever this run resized or cut.
         loader: Callable[[Split], Dataset] = (
             {"train": train, "test": test}.__getitem__ if native else split_loader(data)
         )
-        ctx = EvalContext(config.train.seed, "test", device, load_split=loader, mixture_std=data.noise)
+        ctx = EvalContext(
+            config.train.seed,
+            "test",
+            device,
+            load_split=loader,
+            mixture_std=data.noise,
+            conditional=config.model.conditional,
+        )
         self.suite = MetricSuite(self.names, test, ctx, key="eval.metrics")
         n = config.eval.samples
         # The same labels every time, so successive evaluations differ only by the generator.

@@ -43,3 +43,32 @@ def test_study_runs_resumes_and_skips(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0 and "0 of 4 runs to do" in err
     assert stamps == {p: p.stat().st_mtime_ns for p in out.glob("*/summary.json")}  # nothing re-trained
     assert "finished" in stdout and f"report: ganlab report {out.resolve()}" in stdout
+
+
+def test_sigterm_stops_a_study_promptly_and_starts_no_queued_run(tmp_path: Path) -> None:
+    """SIGTERM while two workers train: both checkpoint and stop, the queued runs never train (a process pool
+    hands queued jobs to fresh workers even while shutting down), exit 130, and a re-run resumes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    study = tiny_study("stop", repeats=3)
+    study["set"] = {**study["set"], "train.steps": 100_000, "train.checkpoint_every": 50, "log.every": 10}
+    study_file = write_study(tmp_path / "stop.yaml", study)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "ganlab", "study", str(study_file), "--out", str(out), "--workers", "2"]
+    process = subprocess.Popen([*command, "--no-estimate"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("*/metrics.jsonl"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(list(out.glob("*/metrics.jsonl"))) == 2, "two runs should be training"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=90)
+    assert process.returncode == 130, err.decode()
+    assert "interrupted" in err.decode() and "Traceback" not in err.decode()
+    trained = [p.parent.name for p in out.glob("*/metrics.jsonl") if p.read_text().strip()]
+    assert len(trained) == 2  # no third run trained after the signal
+    index = json.loads((out / "study.json").read_text())
+    statuses = {c["run"]: c["status"] for c in index["cells"]}
+    assert sorted(s for s in statuses.values()) == ["new"] * 4 + ["partial"] * 2

@@ -10,6 +10,7 @@ import difflib
 from ganlab.errors import ConfigError
 
 METRIC_NAMES = (
+    "class_accuracy",
     "class_coverage",
     "class_kl",
     "fd_domain",

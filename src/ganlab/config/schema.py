@@ -10,7 +10,10 @@ from typing import Any, Literal
 
 
 def opt(default: Any, help: str, **extra: Any) -> Any:
-    """A dataclass field with a default and a one-line meaning (shown in docs/config.md)."""
+    """A dataclass field with a default and a one-line meaning (shown in docs/config.md).
+
+    `added=True` marks a key added after runs with checkpoints existed: at its default it is left out of a
+    checkpoint's config digest (`ganlab.train.snapshot.training_identity`), so those runs still resume."""
     if isinstance(default, (list, dict)):
         factory: Any = lambda d=default: type(d)(d)  # noqa: E731 - a fresh copy per instance
         return field(default_factory=factory, metadata={"help": help, **extra})
@@ -71,6 +74,11 @@ class ModelConfig:
     d_max_channels: int = opt(1024, "DCGAN D: cap on channels of any feature map", check=positive)
     d_norm: Literal["batch", "layer", "none"] = opt(
         "batch", "DCGAN D: normalisation after each strided conv (spectral: lipschitz.name=sn)"
+    )
+    d_activation: Literal["leaky_relu", "relu"] = opt(
+        "leaky_relu",
+        "DCGAN D: activation of each hidden layer, LeakyReLU 0.2 (seed 001 §3.1.5) or ReLU (seed 004 §4.1)",
+        added=True,
     )
     d_head: Literal["conv", "dense"] = opt(
         "conv", "DCGAN D output: one conv over the last map, or dense layers (seed 001 §3.3)"

@@ -1,8 +1,9 @@
 """Feature groups: one pass over the real data (cached) and one over the samples serves all metrics of a group.
 
 A group has three stages: `reference(real, names, ctx)` runs once per evaluator and is kept, `measure(fake,
-reference, names, ctx)` runs per evaluation, and `provenance(reference, measured)` says what produced the
-numbers (extractor, sha256 of its weights, resize, library and version).
+fake_labels, reference, names, ctx)` runs per evaluation (fake_labels: what a conditional run drew the samples
+for, else None), and `provenance(reference, measured)` says what produced the numbers (extractor, sha256 of
+its weights, resize, library and version).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class EvalContext:
     inception_extractor: str = inception.INCEPTION_EXTRACTOR
     load_split: SplitLoader | None = None  # the dataset's splits, for a classifier trained on first use
     mixture_std: float | None = None  # data.noise when it overrides a mixture's std
+    conditional: bool = False  # samples are drawn for given labels (model.conditional=true)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class FeatureGroup:
     """The three stages of a group of metrics sharing one feature pass."""
 
     reference: Callable[[Dataset, tuple[str, ...], EvalContext], Any]
-    measure: Callable[[Tensor, Any, tuple[str, ...], EvalContext], Any]
+    measure: Callable[[Tensor, Tensor | None, Any, tuple[str, ...], EvalContext], Any]
     provenance: Callable[[Any, Any], dict[str, Any]]
 
 
@@ -86,6 +88,7 @@ class DomainReference:
 class DomainMeasured:
     fake: DomainFeatures
     resize: str
+    fake_labels: Tensor | None = None  # (N,) the labels a conditional run drew the samples for
 
 
 def default_split_loader(name: str) -> SplitLoader:
@@ -111,9 +114,11 @@ def domain_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) ->
     return reference
 
 
-def domain_measure(fake: Tensor, ref: DomainReference, names: tuple[str, ...], ctx: EvalContext) -> DomainMeasured:
+def domain_measure(
+    fake: Tensor, fake_labels: Tensor | None, ref: DomainReference, names: tuple[str, ...], ctx: EvalContext
+) -> DomainMeasured:
     features, resize = domain_features(ref.classifier, fake, ref.stacked)
-    return DomainMeasured(features, resize)
+    return DomainMeasured(features, resize, None if fake_labels is None else fake_labels.cpu())
 
 
 def domain_provenance(ref: DomainReference, measured: DomainMeasured) -> dict[str, Any]:
@@ -164,7 +169,7 @@ def inception_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext)
 
 
 def inception_measure(
-    fake: Tensor, ref: InceptionReference, names: tuple[str, ...], ctx: EvalContext
+    fake: Tensor, fake_labels: Tensor | None, ref: InceptionReference, names: tuple[str, ...], ctx: EvalContext
 ) -> InceptionMeasured:
     values = inception.inception_metrics(
         [name for name in names if name in inception.RESULT_KEYS],
@@ -212,7 +217,7 @@ def mixture_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -
 
 
 def mixture_measure(
-    fake: Tensor, ref: MixtureReference, names: tuple[str, ...], ctx: EvalContext
+    fake: Tensor, fake_labels: Tensor | None, ref: MixtureReference, names: tuple[str, ...], ctx: EvalContext
 ) -> tuple[Tensor, Tensor]:
     return nearest_mode(fake.reshape(len(fake), -1), ref.centers)
 
@@ -246,7 +251,9 @@ def pixel_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -> 
     return PixelReference(real.batch(idx).cpu())
 
 
-def pixel_measure(fake: Tensor, ref: PixelReference, names: tuple[str, ...], ctx: EvalContext) -> PixelMeasured:
+def pixel_measure(
+    fake: Tensor, fake_labels: Tensor | None, ref: PixelReference, names: tuple[str, ...], ctx: EvalContext
+) -> PixelMeasured:
     count = min(len(ref.real), len(fake))
     return PixelMeasured(ref.real[:count], fake[:count].cpu())
 

@@ -1,4 +1,4 @@
-"""Mode-collapse measures: class histograms, stacked-set modes, and 2-D mixture coverage.
+"""Mode-collapse measures: class histograms, conditional class accuracy, stacked-set modes, 2-D mixture coverage.
 
 Conventions (Metz et al. 2017 unrolled GAN; Srivastava et al. 2017 VEEGAN; Lin et al. 2018 PacGAN):
 - Stacked sets: each channel is classified on its own; the mode of a sample is 100*c0 + 10*c1 + c2 (1000 modes
@@ -42,6 +42,11 @@ def class_coverage(classes: Tensor, num_classes: int) -> float:
 def class_kl(fake_classes: Tensor, real_classes: Tensor, num_classes: int) -> float:
     """KL of the fake predicted-class histogram to the real one."""
     return kl_divergence(class_histogram(fake_classes, num_classes), class_histogram(real_classes, num_classes))
+
+
+def class_accuracy(predicted: Tensor, drawn_for: Tensor) -> float:
+    """Share of samples whose predicted class (N,) equals the label they were drawn for (N,)."""
+    return float((predicted.long().cpu() == drawn_for.long().cpu()).double().mean())
 
 
 def stacked_mode_ids(channel_classes: Tensor, classes_per_channel: int = 10) -> Tensor:

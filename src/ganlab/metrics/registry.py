@@ -2,7 +2,8 @@
 
 Adding a metric is one function of (measured, reference) and one `METRICS.add` line. A name may have several
 variants for different data (`modes` on stacked images and on 2-D mixtures); the first whose needs are met
-is used, and a metric none of whose variants applies fails in one line saying what it needs.
+is used, and a metric none of whose variants applies fails in one line saying what it needs. Needs are of the
+real data, except `conditional`: the samples are drawn for given labels (a run with model.conditional=true).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ganlab.metrics.kernel import kernel_distance
 from ganlab.metrics.wasserstein import w1_exact
 from ganlab.registry import Registry
 
-Need = Literal["image", "points", "stacked", "mixture", "classifier", "inception"]
+Need = Literal["image", "points", "stacked", "mixture", "classifier", "inception", "conditional"]
 Group = Literal["domain", "inception", "mixture", "pixels"]
 
 
@@ -54,15 +55,21 @@ def is_mixture(data: Dataset) -> bool:
     return data.kind == "points" and data.name in CENTERS
 
 
-NEEDS: dict[Need, tuple[Callable[[Dataset], bool], str]] = {
-    "image": (lambda d: d.kind == "image", "image data"),
-    "points": (lambda d: d.kind == "points", "2-D point data"),
-    "stacked": (lambda d: d.index is not None, "a stacked image set (stacked-fashion-mnist)"),
-    "mixture": (is_mixture, "a 2-D Gaussian mixture (8gaussians, 25gaussians)"),
-    "classifier": (classifier_available, "a domain classifier (labelled images, or one shipped with ganlab)"),
-    "inception": (lambda d: d.kind == "image" and d.shape[0] in (1, 3), "1- or 3-channel images"),
+# need -> (whether (real data, conditional run) meets it, what it is in words)
+NEEDS: dict[Need, tuple[Callable[[Dataset, bool], bool], str]] = {
+    "image": (lambda d, conditional: d.kind == "image", "image data"),
+    "points": (lambda d, conditional: d.kind == "points", "2-D point data"),
+    "stacked": (lambda d, conditional: d.index is not None, "a stacked image set (stacked-fashion-mnist)"),
+    "mixture": (lambda d, conditional: is_mixture(d), "a 2-D Gaussian mixture (8gaussians, 25gaussians)"),
+    "classifier": (
+        lambda d, conditional: classifier_available(d),
+        "a domain classifier (labelled images, or one shipped with ganlab)",
+    ),
+    "inception": (lambda d, conditional: d.kind == "image" and d.shape[0] in (1, 3), "1- or 3-channel images"),
+    "conditional": (lambda d, conditional: conditional, "a conditional run (model.conditional=true)"),
 }
 DOMAIN: tuple[Need, ...] = ("image", "classifier")
+CONDITIONAL_DOMAIN: tuple[Need, ...] = ("image", "classifier", "conditional")
 STACKED: tuple[Need, ...] = ("image", "stacked", "classifier")
 MIXTURE: tuple[Need, ...] = ("points", "mixture")
 INCEPTION: tuple[Need, ...] = ("image", "inception")
@@ -89,6 +96,13 @@ def class_coverage(m: DomainMeasured, r: DomainReference, seed: int) -> float:
 def class_kl(m: DomainMeasured, r: DomainReference, seed: int) -> float:
     """KL(predicted classes of the samples || predicted classes of the real data)"""
     return modes.class_kl(m.fake.classes, r.real.classes, m.fake.num_classes)
+
+
+def class_accuracy(m: DomainMeasured, r: DomainReference, seed: int) -> float:
+    """conditional runs: share of samples drawn for label k that the classifier assigns to k"""
+    if m.fake_labels is None:
+        raise MetricError("class_accuracy needs the labels the samples were drawn for (a conditional run)")
+    return modes.class_accuracy(m.fake.classes, m.fake_labels)
 
 
 def stacked_modes(m: DomainMeasured, r: DomainReference, seed: int) -> float:
@@ -136,6 +150,7 @@ METRICS.add("fd_domain", (MetricSpec("domain", DOMAIN, fd_domain),))
 METRICS.add("kd_domain", (MetricSpec("domain", DOMAIN, kd_domain),))
 METRICS.add("class_coverage", (MetricSpec("domain", DOMAIN, class_coverage, True),))
 METRICS.add("class_kl", (MetricSpec("domain", DOMAIN, class_kl),))
+METRICS.add("class_accuracy", (MetricSpec("domain", CONDITIONAL_DOMAIN, class_accuracy, True),))
 METRICS.add(
     "modes", (MetricSpec("domain", STACKED, stacked_modes, True), MetricSpec("mixture", MIXTURE, mixture_modes, True))
 )
@@ -144,26 +159,26 @@ METRICS.add("high_quality", (MetricSpec("mixture", MIXTURE, high_quality, True),
 METRICS.add("w1_exact", (MetricSpec("pixels", (), w1),))
 
 
-def unmet_needs(spec: MetricSpec, data: Dataset) -> list[str]:
-    """Descriptions of what `spec` needs and `data` lacks."""
-    return [NEEDS[need][1] for need in spec.needs if not NEEDS[need][0](data)]
+def unmet_needs(spec: MetricSpec, data: Dataset, conditional: bool = False) -> list[str]:
+    """Descriptions of what `spec` needs and `data` (in a conditional run or not) lacks."""
+    return [NEEDS[need][1] for need in spec.needs if not NEEDS[need][0](data, conditional)]
 
 
-def resolve_metric(name: str, data: Dataset, key: str = "metrics") -> MetricSpec:
+def resolve_metric(name: str, data: Dataset, key: str = "metrics", conditional: bool = False) -> MetricSpec:
     """The variant of metric `name` that applies to `data`; ConfigError if unknown, MetricError if none applies."""
     variants = METRICS.get(name, key=key)
     missing = []
     for spec in variants:
-        unmet = unmet_needs(spec, data)
+        unmet = unmet_needs(spec, data, conditional)
         if not unmet:
             return spec
         missing.append(" and ".join(unmet))
     raise MetricError(f"metric '{name}' does not apply to dataset '{data.name}': it needs {' or '.join(missing)}")
 
 
-def applicable(name: str, data: Dataset) -> bool:
-    """Whether metric `name` (which must exist) applies to `data`."""
-    return any(not unmet_needs(spec, data) for spec in METRICS.get(name, key="metrics"))
+def applicable(name: str, data: Dataset, conditional: bool = False) -> bool:
+    """Whether metric `name` (which must exist) applies to `data` (in a conditional run or not)."""
+    return any(not unmet_needs(spec, data, conditional) for spec in METRICS.get(name, key="metrics"))
 
 
 def check_names(names: list[str], key: str = "metrics") -> None:

@@ -30,7 +30,7 @@ class MetricSuite:
             raise MetricError("no metrics requested")
         check_names(names, key)
         self.names, self.real, self.ctx = names, real, ctx
-        self.specs: dict[str, MetricSpec] = {name: resolve_metric(name, real, key) for name in names}
+        self.specs: dict[str, MetricSpec] = {name: resolve_metric(name, real, key, ctx.conditional) for name in names}
         self.by_group: dict[str, tuple[str, ...]] = {}
         for name, spec in self.specs.items():
             self.by_group[spec.group] = (*self.by_group.get(spec.group, ()), name)
@@ -52,15 +52,26 @@ class MetricSuite:
         if not torch.isfinite(fake).all():
             raise MetricError("samples contain NaN or infinite values")
 
+    def check_labels(self, fake: Tensor, fake_labels: Tensor | None) -> None:
+        """MetricError unless a metric reading labels gets one label (N,) per sample."""
+        readers = [name for name, spec in self.specs.items() if "conditional" in spec.needs]
+        if not readers:
+            return
+        if fake_labels is None:
+            raise MetricError(f"{readers[0]} needs the labels the samples were drawn for, and none were given")
+        if tuple(fake_labels.shape) != (len(fake),):
+            raise MetricError(f"{readers[0]} needs one label per sample ({len(fake)},), got {tuple(fake_labels.shape)}")
+
     @torch.no_grad()
     def __call__(self, fake: Tensor, fake_labels: Tensor | None = None) -> tuple[dict[str, float], dict[str, Any]]:
         """Values of the metrics for samples `fake` (N, ...) in [-1, 1] (images) or as points, and provenance."""
         self.check_samples(fake)
+        self.check_labels(fake, fake_labels)
         values: dict[str, float] = {}
         features: dict[str, Any] = {}
         for group, members in self.by_group.items():
             stages, reference = GROUPS[group], self.references[group]
-            measured = stages.measure(fake, reference, members, self.ctx)
+            measured = stages.measure(fake, fake_labels, reference, members, self.ctx)
             for name in members:
                 values[name] = float(self.specs[name].compute(measured, reference, self.ctx.seed))
             features[group] = {"metrics": list(members), **stages.provenance(reference, measured)}
@@ -91,15 +102,30 @@ def compute_metrics(
     mixture_std: float | None = None,
     inception_extractor: str = INCEPTION_EXTRACTOR,
 ) -> tuple[dict[str, float], dict[str, Any]]:
-    """Metric values of samples `fake` against the real set `real`, and how they were measured."""
-    ctx = EvalContext(seed, reference_split, device, inception_weights, inception_extractor, load_split, mixture_std)
+    """Metric values of samples `fake` against the real set `real`, and how they were measured.
+
+    `fake_labels` (N,): the labels the samples were drawn for; given, the samples count as a conditional run's.
+    """
+    ctx = EvalContext(
+        seed,
+        reference_split,
+        device,
+        inception_weights,
+        inception_extractor,
+        load_split,
+        mixture_std,
+        conditional=fake_labels is not None,
+    )
     return MetricSuite(names, real, ctx)(fake, fake_labels)
 
 
-def default_metrics(requested: Sequence[str], real: Dataset, key: str = "eval.metrics") -> list[str]:
-    """`requested` filtered to the metrics that apply to `real`; if none does, the natural ones for its kind."""
+def default_metrics(
+    requested: Sequence[str], real: Dataset, key: str = "eval.metrics", conditional: bool = False
+) -> list[str]:
+    """`requested` filtered to the metrics that apply to `real` (in a conditional run or not); if none does, the
+    natural ones for its kind."""
     check_names(list(requested), key)
-    chosen = [name for name in requested if applicable(name, real)]
+    chosen = [name for name in requested if applicable(name, real, conditional)]
     if chosen:
         return chosen
     if is_mixture(real):

@@ -11,6 +11,7 @@ from ganlab.errors import ConfigError
 from ganlab.models.dcgan import DCGANDiscriminator, DCGANGenerator, supported_resolution
 from ganlab.models.layers import MinibatchHead, MinibatchSpec, VirtualBatchNorm2d, dcgan_init
 from ganlab.models.mlp import MLPDiscriminator, MLPGenerator
+from ganlab.models.upsample_pool import UpsamplePoolDiscriminator, UpsamplePoolGenerator
 from ganlab.registry import Registry
 
 Shape = tuple[int, ...]
@@ -31,7 +32,9 @@ def mixes_samples(module: nn.Module) -> bool:
 def _image_shape(shape: Shape, key: str) -> tuple[int, int, int]:
     if len(shape) != 3 or shape[1] != shape[2] or not supported_resolution(shape[1]):
         raise ConfigError(
-            key, "mlp for this data: dcgan needs square images of 4*2^k or 7*2^k pixels", f"shape {shape}"
+            key,
+            "mlp for this data: dcgan and upsample-pool need square images of 4*2^k or 7*2^k pixels",
+            f"shape {shape}",
         )
     return (shape[0], shape[1], shape[2])
 
@@ -74,6 +77,30 @@ def _dcgan_d(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksCon
         dense=cfg.d_dense,
         condition=cfg.d_condition,
         minibatch=minibatch_spec(cfg, tricks),
+        activation=cfg.d_activation,
+    )
+    D.apply(dcgan_init)
+    return D
+
+
+# seed 001 §2.2: nearest upsampling + 5x5 convs in G, 5x5 convs + max pooling in D (models/upsample_pool.py)
+@GENERATORS.register("upsample-pool")
+def _upsample_pool_g(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig) -> nn.Module:
+    G = UpsamplePoolGenerator(cfg.z_dim, _image_shape(shape, "model.generator"), num_classes, norm=cfg.g_norm)
+    G.apply(dcgan_init)
+    return G
+
+
+@DISCRIMINATORS.register("upsample-pool")
+def _upsample_pool_d(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig) -> nn.Module:
+    D = UpsamplePoolDiscriminator(
+        _image_shape(shape, "model.discriminator"),
+        num_classes,
+        norm=cfg.d_norm,
+        head=cfg.d_head,
+        dense=cfg.d_dense,
+        condition=cfg.d_condition,
+        minibatch=minibatch_spec(cfg, tricks),
     )
     D.apply(dcgan_init)
     return D
@@ -108,4 +135,6 @@ __all__ = [
     "DCGANDiscriminator",
     "MLPGenerator",
     "MLPDiscriminator",
+    "UpsamplePoolGenerator",
+    "UpsamplePoolDiscriminator",
 ]

@@ -29,6 +29,9 @@ from ganlab.models.norm_act import norm_act
 UPSAMPLE = {3: (1, 1), 4: (1, 0), 5: (2, 1)}
 # padding making a stride-2 conv exactly halve an even input.
 DOWNSAMPLE = {3: 1, 4: 1, 5: 2}
+# D's activation (model.d_activation) as the negative slope norm_act takes: LeakyReLU 0.2 (seed 001 §3.1.5),
+# or ReLU, seed 004 §4.1's discriminator ("a batch normalization layer, and a ReLu layer").
+ACTIVATION_SLOPES = {"leaky_relu": 0.2, "relu": 0.0}
 
 
 def base_size(resolution: int) -> int:
@@ -150,7 +153,7 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """images (B, C, H, W) -> logits (B,): stride-2 convs with LeakyReLU 0.2, then a head on the last map."""
+    """images (B, C, H, W) -> logits (B,): stride-2 convs with LeakyReLU 0.2 (or ReLU), then a head on the last map."""
 
     def __init__(
         self,
@@ -165,10 +168,12 @@ class DCGANDiscriminator(nn.Module):
         dense: int,
         condition: str,
         minibatch: MinibatchSpec | None = None,
+        activation: str = "leaky_relu",
     ) -> None:
         super().__init__()
         in_channels, resolution, _ = shape
         self.num_classes = num_classes
+        slope = ACTIVATION_SLOPES[activation]
         self.label_channels = bool(num_classes) and condition == "channels"
         base = base_size(resolution)
         n_down = (resolution // base).bit_length() - 1
@@ -178,11 +183,12 @@ class DCGANDiscriminator(nn.Module):
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [
                 Conv2d(w_in, w_out, kernel_size, 2, DOWNSAMPLE[kernel_size], bias=norm == "none"),
-                # the norm, then LeakyReLU 0.2: batch norm fused with it (one pass each way on the CPU, and the
-                # layer keeps x alone for the backward; models/norm_act.py), Identity in the activation's slot;
-                # otherwise an in-place activation (layer norm and convolutions keep their input, not their
-                # output, for the backward, so the activation may overwrite it: one map fewer per layer)
-                *norm_act(norm, w_out, 0.2),
+                # the norm, then LeakyReLU 0.2 (ReLU with activation=relu): batch norm fused with it (one pass
+                # each way on the CPU, and the layer keeps x alone for the backward; models/norm_act.py), Identity
+                # in the activation's slot; otherwise an in-place activation (layer norm and convolutions keep
+                # their input, not their output, for the backward, so the activation may overwrite it: one map
+                # fewer per layer)
+                *norm_act(norm, w_out, slope),
             ]
         self.trunk = nn.Sequential(*layers)
         self.feature_dim = widths[-1] * base * base
@@ -190,12 +196,16 @@ class DCGANDiscriminator(nn.Module):
         self.head: nn.Module
         if minibatch is not None:  # seed 001 §4.3: the dense layer before the layer is d_head=dense
             before = dense if head == "dense" else None
-            self.head = MinibatchHead(self.feature_dim, num_classes, condition, before=before, spec=minibatch)
+            self.head = MinibatchHead(
+                self.feature_dim, num_classes, condition, before=before, spec=minibatch, slope=slope
+            )
         elif num_classes and condition == "projection":
             self.head = ProjectionHead(self.feature_dim, num_classes)
         else:
             # head=conv: one k=base conv over the last map, i.e. a linear layer on its flattening.
-            self.head = ConcatHead(self.feature_dim, head_classes, hidden=dense if head == "dense" else None)
+            self.head = ConcatHead(
+                self.feature_dim, head_classes, hidden=dense if head == "dense" else None, slope=slope
+            )
 
     def features(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         """Flattened last feature map (B, F)."""

@@ -21,6 +21,11 @@ def label_channels(labels: Tensor, num_classes: int, like: Tensor) -> Tensor:
     return one_hot(labels, num_classes, like.dtype)[:, :, None, None].expand(b, num_classes, h, w)
 
 
+def activation(slope: float) -> nn.Module:
+    """LeakyReLU(slope), or ReLU for slope 0."""
+    return nn.LeakyReLU(slope) if slope else nn.ReLU()
+
+
 def norm_2d(kind: str, channels: int, reference_size: int = 0) -> nn.Module:
     """batch -> BatchNorm2d (or virtual batch norm when reference_size > 0); layer -> LayerNorm over (C, H, W)
     with per-channel affine; none -> identity."""
@@ -94,7 +99,8 @@ class MinibatchSpec:
 
 
 class MinibatchHead(nn.Module):
-    """D's head with minibatch discrimination: [h, onehot(y)] -> dense? -> MBD -> dense? -> logit (seed 001 §5.6 D)."""
+    """D's head with minibatch discrimination: [h, onehot(y)] -> dense? -> MBD -> dense? -> logit (seed 001 §5.6 D);
+    `slope` is the dense layers' LeakyReLU slope (0: ReLU)."""
 
     def __init__(
         self,
@@ -104,6 +110,7 @@ class MinibatchHead(nn.Module):
         *,
         before: int | None,
         spec: MinibatchSpec,
+        slope: float = 0.2,
     ) -> None:
         super().__init__()
         # The label joins by concatenation before the layers (dense), or by projection at the end.
@@ -111,12 +118,12 @@ class MinibatchHead(nn.Module):
         width = features + self.concat_classes
         layers: list[nn.Module] = []
         if before is not None:
-            layers += [nn.Linear(width, before), nn.LeakyReLU(0.2)]
+            layers += [nn.Linear(width, before), activation(slope)]
             width = before
         layers.append(MinibatchDiscrimination(width, spec.kernels, spec.kernel_dim))
         width += spec.kernels
         if spec.after is not None:
-            layers += [nn.Linear(width, spec.after), nn.LeakyReLU(0.2)]
+            layers += [nn.Linear(width, spec.after), activation(slope)]
             width = spec.after
         self.body = nn.Sequential(*layers)
         self.out: nn.Module
@@ -146,15 +153,16 @@ class ProjectionHead(nn.Module):
 
 
 class ConcatHead(nn.Module):
-    """logit = MLP([h, onehot(y)]): the label concatenated to a dense layer (seed 001 §2.7, §3.3)."""
+    """logit = MLP([h, onehot(y)]): the label concatenated to a dense layer (seed 001 §2.7, §3.3); `slope` is the
+    hidden layer's LeakyReLU slope (0: ReLU)."""
 
-    def __init__(self, features: int, num_classes: int, hidden: int | None) -> None:
+    def __init__(self, features: int, num_classes: int, hidden: int | None, slope: float = 0.2) -> None:
         super().__init__()
         self.num_classes = num_classes
         width = features + num_classes
         layers: list[nn.Module] = []
         if hidden is not None:
-            layers += [nn.Linear(width, hidden), nn.LeakyReLU(0.2)]
+            layers += [nn.Linear(width, hidden), activation(slope)]
             width = hidden
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)

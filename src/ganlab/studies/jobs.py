@@ -35,6 +35,7 @@ class Job:
     eval_seed: int
     device: str = "auto"
     progress: bool = False
+    stop_file: str | None = None  # present: the study was interrupted, so a job that starts now does nothing
 
 
 def read_summary(path: Path) -> dict[str, Any]:
@@ -118,6 +119,9 @@ def execute(job: Job) -> dict[str, Any]:
 
     started = time.perf_counter()
     result: dict[str, Any] = {"run": job.run, "action": job.action, "error": None, "interrupted": False}
+    if job.stop_file is not None and Path(job.stop_file).exists():
+        # A process pool hands queued jobs to fresh workers even while it is being shut down.
+        return {**result, "error": "not started: the study was interrupted", "interrupted": True}
     try:
         if job.action in ("train", "resume"):
             train(job.config, out=job.path, resume=job.action == "resume", device=job.device, progress=job.progress)

@@ -61,13 +61,26 @@ def check_mismatch(plan: Plan, statuses: list[tuple[str, str]]) -> None:
             )
 
 
+STOP_FILE = ".interrupted"  # written into --out when the study is stopped; removed when it starts again
+
+
 def make_jobs(plan: Plan, statuses: list[tuple[str, str]], device: str, progress: bool) -> list[tuple[int, Job]]:
     jobs = []
+    stop = str(plan.out / STOP_FILE)
     for i, (cell, (status, _)) in enumerate(zip(plan.cells, statuses, strict=True)):
         action = ACTIONS.get(status)
         if action is not None:
             job = Job(
-                cell.run, str(cell.path), cell.config, action, plan.metrics, plan.samples, cell.seed, device, progress
+                cell.run,
+                str(cell.path),
+                cell.config,
+                action,
+                plan.metrics,
+                plan.samples,
+                cell.seed,
+                device,
+                progress,
+                stop,
             )
             jobs.append((i, job))
     return jobs
@@ -95,6 +108,7 @@ def run_study(
     records = [cell_record(plan, i, s, note, None) for i, (s, note) in enumerate(statuses)]
     timing = Timing.resume(read_index(plan.out), estimate, workers)
     index = write_index(plan, records, sets, timing.record())
+    (plan.out / STOP_FILE).unlink(missing_ok=True)
     jobs = make_jobs(plan, statuses, device, progress and backend == "local" and workers == 1)
     outcome = Outcome(index, records)
     interrupted: list[str] = []
@@ -123,6 +137,7 @@ def run_study(
     except KeyboardInterrupt:
         interrupted.append("Ctrl-C")
     if interrupted:
+        (plan.out / STOP_FILE).touch()
         for i, (status, note) in enumerate(survey(plan)):
             records[i] = {**cell_record(plan, i, status, note, records[i]["error"])}
         write_index(plan, records, sets, timing.record())
@@ -170,6 +185,7 @@ def run_in_subprocesses(
     jobs: list[tuple[int, Job]], workers: int, finish: Callable[[int, dict[str, Any]], None]
 ) -> None:
     """N fresh processes at a time ("spawn": no forked torch thread pools), one run per process."""
+    stop = Path(jobs[0][1].stop_file) if jobs and jobs[0][1].stop_file else None
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1)
     with pool, _sigterm_as_interrupt():
@@ -183,8 +199,10 @@ def run_in_subprocesses(
                     result = failure(job, exc)
                 finish(i, result)
         except KeyboardInterrupt:
+            if stop is not None:
+                stop.touch()  # a job already queued to the pool, which a fresh worker picks up, returns at once
             for future in futures:
-                future.cancel()  # queued runs never start
+                future.cancel()  # the others never start
             processes = getattr(pool, "_processes", None) or {}  # pid -> Process (CPython's executor)
             for process in list(processes.values()):
                 if process.is_alive():

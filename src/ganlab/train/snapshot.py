@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,30 @@ RESUMABLE_KEYS = (
 )
 
 
+def added_at_default(config: Config) -> list[str]:
+    """Dotted keys marked `added` in the schema whose value is their default (see `ganlab.config.schema.opt`)."""
+    found = []
+    for section in fields(config):
+        value = getattr(config, section.name)
+        if not is_dataclass(value):
+            continue
+        for key in fields(value):
+            if key.metadata.get("added") and getattr(value, key.name) == _default(key):
+                found.append(f"{section.name}.{key.name}")
+    return found
+
+
+def _default(key: Any) -> Any:
+    return key.default if key.default is not MISSING else key.default_factory()
+
+
 def training_identity(config: Config) -> dict[str, Any]:
-    """The config as plain data without the resumable keys: what must not change across a resume."""
+    """The config as plain data without the resumable keys: what must not change across a resume. Keys the
+    schema added later are left out at their default, so runs written before they existed still match."""
     data = to_dict(config)
+    for dotted in added_at_default(config):
+        section, key = dotted.split(".")
+        data[section].pop(key, None)
     for section in RESUMABLE_SECTIONS:
         data.pop(section, None)
     for dotted in RESUMABLE_KEYS:

@@ -168,3 +168,31 @@ def test_optimizer_moments_get_their_parameters_layout_back() -> None:
         opt.step()
         restored.step()
     assert torch.equal(weight, copy)
+
+
+def test_keys_added_to_the_schema_leave_older_checkpoints_resumable() -> None:
+    """A key added after runs existed (`opt(..., added=True)`) is left out of the config digest at its default:
+    the digest equals the one computed before the key existed; any other value changes it."""
+    import hashlib
+    import json
+    from dataclasses import replace
+
+    from ganlab.config import load_config
+    from ganlab.config.loading import to_dict
+    from ganlab.train.snapshot import RESUMABLE_KEYS, RESUMABLE_SECTIONS, added_at_default, config_digest
+
+    cfg = load_config("dcgan")
+    assert "model.d_activation" in added_at_default(cfg)
+    before = to_dict(cfg)  # the identity as the code before the key computed it
+    del before["model"]["d_activation"]
+    for section in RESUMABLE_SECTIONS:
+        before.pop(section, None)
+    for dotted in RESUMABLE_KEYS:
+        section, key = dotted.split(".")
+        before[section].pop(key, None)
+    for key in ("name", "description", "source"):
+        before.pop(key, None)
+    old = hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()
+    assert config_digest(cfg) == old
+    relu = replace(cfg, model=replace(cfg.model, d_activation="relu"))
+    assert config_digest(relu) != old
