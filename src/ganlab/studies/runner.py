@@ -154,19 +154,23 @@ class Timing:
     started: float = field(default_factory=time.time)
     clock: float = field(default_factory=time.perf_counter)
     workers: int = 1
+    machine: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def resume(cls, index: dict[str, Any] | None, estimate: dict[str, Any] | None, workers: int) -> Timing:
         old = (index or {}).get("timing") or {}
         sessions = [s for s in old.get("sessions", []) if isinstance(s, dict)]
         kept = old.get("estimate") if isinstance(old.get("estimate"), dict) else None
-        return cls(sessions, kept or estimate, workers=workers)
+        from ganlab.studies.environment import environment
+
+        return cls(sessions, kept or estimate, workers=workers, machine=environment())
 
     def record(self) -> dict[str, Any]:
         now = {
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(self.started)),
             "wall_s": round(time.perf_counter() - self.clock, 1),
             "workers": self.workers,
+            "environment": self.machine,
         }
         sessions = [*self.sessions, now]
         return {"sessions": sessions, "wall_s": round(sum(s["wall_s"] for s in sessions), 1), "estimate": self.estimate}
