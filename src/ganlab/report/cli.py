@@ -19,10 +19,16 @@ from ganlab.cli import CONTEXT
     type=click.Path(dir_okay=False),
     help="HTML file to write",
 )
-def report(directories: tuple[str, ...], output: str) -> None:
+@click.option(
+    "--publish",
+    type=click.Path(file_okay=False),
+    help="instead of the HTML page, write each study's records, Markdown results page and figures under this "
+    "directory (e.g. docs/results) and its README.md index; the pages are rendered from the records alone",
+)
+def report(directories: tuple[str, ...], output: str, publish: str | None) -> None:
     """Write one self-contained HTML report of the runs, studies and toy figures found under DIR...
 
-    For named studies, also print whether the sources' claims hold in these runs.
+    For named studies, also print the verdict on each of the sources' claims in these runs.
     """
     from ganlab.errors import ConfigError
     from ganlab.report import build_report
@@ -30,6 +36,21 @@ def report(directories: tuple[str, ...], output: str) -> None:
     for directory in directories:
         if not Path(directory).is_dir():
             raise ConfigError(directory, "an existing directory", "no such directory")
+    if publish is not None:
+        from ganlab.report.publish import describe
+        from ganlab.report.publish import publish as publish_results
+
+        done = publish_results(list(directories), publish)
+        if not done:
+            raise ConfigError("DIR", "directories holding a study (a study.json written by ganlab study)")
+        for item in done:
+            click.echo(f"claims of study {item.study}, {len(item.claims)} checks:")
+            for claim in item.claims:
+                click.echo("  " + claim.line().replace("\n", "\n  "))
+        for line in describe(done):
+            click.echo(f"published {line}")
+        click.echo(f"index: {Path(publish).resolve() / 'README.md'}")
+        return
     result = build_report(list(directories), output)
     for study in result.collection.studies:
         scale = f"{study.scale} scale"

@@ -26,6 +26,7 @@ HIGHER_IS_BETTER = {
     "precision",
     "recall",
     "class_coverage",
+    "class_accuracy",
     "modes",
     "high_quality",
     "imgs_per_s",

@@ -3,6 +3,8 @@
     name: wgan-vs-wgan-gp                 # names the --out default and the report's sections
     source: "seed 002 §IV"                # the section it reproduces
     description: "..."
+    budget: "epochs: ..."                 # the unit the variants are matched in, and why
+    differences: ["...", ...]             # each way the study differs from its source (the results page lists them)
     base: wgan                            # a preset, a config file, or an inline config mapping
     set: {data.name: fashion-mnist}       # dotted overrides for every run
     axes:                                 # the grid: every combination of one variant per axis
@@ -312,6 +314,9 @@ def parse_study(data: dict[str, Any], origin: str = "") -> Study:
     metrics = evaluate.get("metrics")  # absent: each run's eval.metrics; [] : no final evaluation
     if metrics is not None and (not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics)):
         raise ConfigError("evaluate.metrics", "a list of metric names", metrics)
+    differences = data.get("differences") or []
+    if not isinstance(differences, list) or not all(isinstance(d, str) and d.strip() for d in differences):
+        raise ConfigError("differences", "a list of sentences, each a way the study differs from its source")
     claims_raw = data.get("claims") or []
     if not isinstance(claims_raw, list):
         raise ConfigError("claims", "a list of claims", claims_raw)

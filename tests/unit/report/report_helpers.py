@@ -9,6 +9,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ganlab.config import dump_yaml
+from ganlab.studies.grid import plan_study
+from ganlab.studies.index import cell_record, write_index
+from ganlab.studies.schema import parse_study
+
 STUDY = {
     "name": "mini",
     "source": "seed 000 Table 1",
@@ -99,3 +104,16 @@ def write_run(
     (path / "summary.json").write_text(json.dumps(summary))
     for step in (2, 4):
         write_png(path / "samples" / f"step_{step:07d}.png", step)
+
+
+def make_study(root: Path, finals: dict[str, list[float]], walls: dict[str, list[float]] | None = None) -> Path:
+    """The conftest's two-cell study (gan, wgan) with one run per value: final fd_domain `finals[cell][seed]`,
+    the eval curve (2 f, f), wall seconds `walls[cell][seed]`."""
+    repeats = len(finals["gan"])
+    plan = plan_study(parse_study({**STUDY, "repeats": repeats}), root / "study")
+    walls = walls or {"gan": [10.0 + s for s in range(repeats)], "wgan": [30.0 + s for s in range(repeats)]}
+    for cell in plan.cells:
+        final, wall = finals[cell.name][cell.seed], walls[cell.name][cell.seed]
+        write_run(cell.path, dump_yaml(cell.config), final, cell.name == "wgan", wall, [])
+    write_index(plan, [cell_record(plan, i, "finished", "", None) for i in range(len(plan.cells))], {})
+    return root

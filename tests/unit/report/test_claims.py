@@ -9,16 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from report_helpers import STUDY, write_run
+from report_helpers import make_study
 from scipy import stats as scipy_stats
 from statsmodels.stats.multitest import multipletests
 
-from ganlab.config import dump_yaml
 from ganlab.report.claims import instability, study_claims
 from ganlab.report.collect import collect
-from ganlab.studies.grid import plan_study
-from ganlab.studies.index import cell_record, write_index
-from ganlab.studies.schema import parse_study
 
 
 def claims_of(root: Path) -> dict[str, list]:
@@ -28,19 +24,6 @@ def claims_of(root: Path) -> dict[str, list]:
     for result in results:
         by_claim.setdefault(result.claim.claim, []).append(result)
     return by_claim
-
-
-def make_study(root: Path, finals: dict[str, list[float]], walls: dict[str, list[float]] | None = None) -> Path:
-    """The conftest's two-cell study (gan, wgan) with one run per value: final fd_domain `finals[cell][seed]`,
-    the eval curve (2 f, f), wall seconds `walls[cell][seed]`."""
-    repeats = len(finals["gan"])
-    plan = plan_study(parse_study({**STUDY, "repeats": repeats}), root / "study")
-    walls = walls or {"gan": [10.0 + s for s in range(repeats)], "wgan": [30.0 + s for s in range(repeats)]}
-    for cell in plan.cells:
-        final, wall = finals[cell.name][cell.seed], walls[cell.name][cell.seed]
-        write_run(cell.path, dump_yaml(cell.config), final, cell.name == "wgan", wall, [])
-    write_index(plan, [cell_record(plan, i, "finished", "", None) for i in range(len(plan.cells))], {})
-    return root
 
 
 def test_a_supported_claim_carries_welch_numbers_and_the_holm_correction(tmp_path: Path) -> None:

@@ -1,0 +1,76 @@
+"""`ganlab report --publish`: records copied without checkpoints, a page rendered from the records alone that
+rebuilds identically, and a page that no longer matches its records is caught."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from report_helpers import make_study
+
+from ganlab.cli import main
+from ganlab.report.publish import RECORD_FILES, publish, rebuilt
+
+
+@pytest.fixture
+def published(tmp_path: Path) -> Path:
+    root = make_study(tmp_path / "runs", {"gan": [40.0, 44.0, 42.0], "wgan": [20.0, 23.0, 21.0]})
+    for run in (root / "study").glob("*-seed*"):
+        (run / "checkpoints").mkdir()
+        (run / "checkpoints" / "weights.safetensors").write_bytes(b"x" * 100)
+    out = tmp_path / "results"
+    (done,) = publish([root / "study"], out)
+    assert done.study == "mini"
+    return out
+
+
+def test_records_hold_only_the_small_files(published: Path) -> None:
+    records = published / "mini" / "records"
+    assert (records / "study.json").is_file()
+    runs = sorted(p for p in records.iterdir() if p.is_dir())
+    assert [p.name for p in runs] == [f"{c}-seed{s}" for c in ("gan", "wgan") for s in range(3)]
+    for run in runs:
+        assert {p.name for p in run.iterdir()} <= set(RECORD_FILES)
+        assert (run / "config.yaml").is_file() and (run / "eval.jsonl").is_file()
+    assert not list(records.rglob("*.safetensors")) and not list(records.rglob("*.png"))
+
+
+def test_the_page_holds_verdicts_numbers_figures_and_rebuilds_from_records(published: Path) -> None:
+    page = (published / "mini.md").read_text()
+    assert "| **supported** | wgan beats gan | seed 000 §5.2 |" in page
+    assert "Holm p" in page and "g = " in page and "## What differs from the source" in page
+    assert "![fd_domain-over-training](mini/fd_domain-over-training.png)" in page
+    assert (published / "mini" / "fd_domain-over-training.png").stat().st_size > 1000
+    assert "![gan](mini/samples/gan.png)" in page  # the last fixed-noise grid of each cell's first repeat
+    index = (published / "README.md").read_text()
+    assert "| [mini](mini.md) | wgan beats gan | seed 000 §5.2 | **supported** |" in index
+    for path, text in rebuilt(published).items():
+        assert path.read_text() == text, path
+    before = {p: p.read_bytes() for p in (published / "mini.md", published / "README.md")}
+    publish([published / "mini" / "records"], published)  # from the records alone: the same pages
+    assert before == {p: p.read_bytes() for p in before}
+
+
+def test_a_page_that_disagrees_with_its_records_is_caught(published: Path) -> None:
+    record = published / "mini" / "records" / "wgan-seed0" / "eval.json"
+    data = json.loads(record.read_text())
+    data["metrics"]["fd_domain"] = 95.0
+    record.write_text(json.dumps(data))
+    pages = rebuilt(published)
+    assert pages[published / "mini.md"] != (published / "mini.md").read_text()
+
+
+def test_cli_publishes_and_refuses_a_directory_without_a_study(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_study(tmp_path / "runs", {"gan": [40.0, 44.0, 42.0], "wgan": [20.0, 23.0, 21.0]})
+    main(["report", str(root / "study"), "--publish", str(tmp_path / "results")])  # returns: exit 0
+    out = capsys.readouterr().out
+    assert "SUPPORTED" in out and "published mini:" in out and (tmp_path / "results" / "mini.md").is_file()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit) as info:
+        main(["report", str(tmp_path / "empty"), "--publish", str(tmp_path / "results")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "study.json" in err
