@@ -41,6 +41,7 @@ STUDY_KEYS = (
     "name",
     "source",
     "description",
+    "differences",
     "budget",
     "base",
     "set",
