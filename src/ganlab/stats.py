@@ -98,9 +98,11 @@ def difference(a: Sequence[float], b: Sequence[float], confidence: float = CONFI
     if nx < 2 or ny < 2:
         return None
     diff = float(x.mean() - y.mean())
-    vx, vy = float(x.var(ddof=1)), float(y.var(ddof=1))
+    vx = 0.0 if x.min() == x.max() else float(x.var(ddof=1))  # a constant sample's mean carries rounding
+    vy = 0.0 if y.min() == y.max() else float(y.var(ddof=1))
     se2 = vx / nx + vy / ny
     if se2 == 0:
+        diff = float(x[0] - y[0])
         p = math.nan if diff == 0 else 0.0
         return Difference(diff, diff, diff, math.nan, p, math.nan)
     df = se2**2 / ((vx / nx) ** 2 / (nx - 1) + (vy / ny) ** 2 / (ny - 1))
@@ -125,20 +127,43 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return adjusted
 
 
-def power(effect: float, n: int, alpha: float = 0.05) -> float:
-    """Power of a two-sided two-sample t-test with n per side against a standardised difference `effect`."""
-    df = 2 * n - 2
+def power(effect: float, n: int, alpha: float = 0.05, sides: int = 2) -> float:
+    """Power of a two-sided t-test against a standardised difference `effect`: two samples of n each
+    (`sides=2`), or one sample of n against a constant (`sides=1`)."""
+    df = 2 * n - 2 if sides == 2 else n - 1
     crit = float(scipy_stats.t.ppf(1 - alpha / 2, df))
-    nc = abs(effect) * math.sqrt(n / 2)
+    nc = abs(effect) * math.sqrt(n / 2 if sides == 2 else n)
     return float(scipy_stats.nct.sf(crit, df, nc) + scipy_stats.nct.cdf(-crit, df, nc))
 
 
-def repeats_needed(effect: float, alpha: float = 0.05, target: float = 0.8, limit: int = 1000) -> int | None:
+def repeats_needed(
+    effect: float, alpha: float = 0.05, target: float = 0.8, limit: int = 1000, sides: int = 2
+) -> int | None:
     """Repeats a side for a two-sided t-test at `alpha` to detect the standardised difference `effect` with
-    power `target`; None when it is zero, not finite, or would need more than `limit`."""
+    power `target` (see `power` for `sides`); None when it is zero, not finite, or would need over `limit`."""
     if not math.isfinite(effect) or effect == 0:
         return None
     for n in range(2, limit + 1):
-        if power(effect, n, alpha) >= target:
+        if power(effect, n, alpha, sides) >= target:
             return n
     return None
+
+
+def one_sample(a: Sequence[float], value: float, confidence: float = CONFIDENCE) -> Difference | None:
+    """mean(a) - value with its t interval, the one-sample Hedges' g and the two-sided p (scipy's ttest_1samp);
+    None unless at least 2 finite values. A constant sample equal to `value` is a tie (p = nan)."""
+    x = finite(a)
+    n = len(x)
+    if n < 2:
+        return None
+    diff = float(x.mean() - value)
+    sd = 0.0 if x.min() == x.max() else float(x.std(ddof=1))  # a constant sample's mean carries rounding
+    if sd == 0:
+        diff = float(x[0] - value)
+        return Difference(diff, diff, diff, math.nan, math.nan if diff == 0 else 0.0, math.nan)
+    se = sd / math.sqrt(n)
+    df = n - 1
+    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, df)) * se
+    p = float(2 * scipy_stats.t.sf(abs(diff) / se, df))
+    correction = 1 - 3 / (4 * df - 1)
+    return Difference(diff, diff - half, diff + half, diff / sd * correction, p, float(df))

@@ -181,6 +181,12 @@ def applicable(name: str, data: Dataset, conditional: bool = False) -> bool:
     return any(not unmet_needs(spec, data, conditional) for spec in METRICS.get(name, key="metrics"))
 
 
+def needs_conditional(name: str) -> bool:
+    """Whether metric `name` applies only to conditional runs (every way of computing it needs labels)."""
+    specs = METRICS.get(name, key="metrics")
+    return bool(specs) and all("conditional" in spec.needs for spec in specs)
+
+
 def check_names(names: list[str], key: str = "metrics") -> None:
     """ConfigError naming the first unknown metric and listing the choices."""
     for name in names:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from ganlab.errors import ConfigError
 from ganlab.report.collect import RunRecord, StudyRecord
-from ganlab.stats import Difference, Summary, difference, holm, repeats_needed, summarize
+from ganlab.stats import Difference, Summary, difference, holm, one_sample, repeats_needed, summarize
 from ganlab.studies.grid import flatten
 from ganlab.studies.schema import SUMMARY_QUANTITIES, Claim, Study, parse_study
 
@@ -122,8 +122,15 @@ def _measure(study: str, claim: Claim, context: str, by_variant: dict[str, list[
         if claim.statistic in ("curve_mean", "instability"):
             why += " — needs periodic evaluations (eval.every > 0, eval.jsonl)"
         return ClaimResult(study, claim, context, "cannot be checked", summaries, detail=why)
+    if claim.compare is not None and claim.value is not None:
+        name = claim.compare[0]
+        pair = (name, f"{claim.value:g}")
+        test = one_sample(values[name], claim.value)  # mean(A) - value, as mean(A) - mean(B) for two
+        return ClaimResult(
+            study, claim, context, "inconclusive", summaries, pair, test, detail=f"against the constant {claim.value:g}"
+        )
     if claim.compare is not None:
-        pair = (claim.compare[0], claim.compare[1])
+        pair = (claim.compare[0], claim.compare[-1])
         detail = ""
     else:
         winner = str(claim.winner)
@@ -153,7 +160,7 @@ def judge(results: list[ClaimResult]) -> list[ClaimResult]:
 
 def _verdict(r: ClaimResult, p_adj: float) -> ClaimResult:
     assert r.test is not None and r.pair is not None
-    smallest = min(r.values[r.pair[0]].n, r.values[r.pair[1]].n)
+    smallest = min(r.values[name].n for name in r.pair if name in r.values)  # a constant has no runs
     toward = r.toward_claim
     if math.isnan(r.test.p):
         return replace(r, p_adjusted=p_adj, detail=_join(r.detail, "a tie: both sides equal in every run"))
@@ -164,7 +171,7 @@ def _verdict(r: ClaimResult, p_adj: float) -> ClaimResult:
         why = f"{smallest} run(s) on one side; a verdict needs {MIN_REPEATS}"
     else:
         way = "the claimed" if toward > 0 else "the opposite"
-        needed = repeats_needed(r.test.hedges_g, SIGNIFICANCE)
+        needed = repeats_needed(r.test.hedges_g, SIGNIFICANCE, sides=1 if r.claim.value is not None else 2)
         more = (
             f"about {needed} repeats a side would detect it"
             if needed

@@ -347,8 +347,7 @@ def short_numbers(r: ClaimResult) -> str:
     parts = [f"{r.pair[0]} − {r.pair[1]} = {t.diff:.3g} [{t.ci_low:.3g}, {t.ci_high:.3g}]"]
     if not math.isnan(t.p):
         parts.append(f"Holm p = {r.p_adjusted:.2g}")
-    n = [r.values[p].n for p in r.pair]
-    parts.append(f"n = {n[0]}, {n[1]}")
+    parts.append("n = " + ", ".join(str(r.values[p].n) for p in r.pair if p in r.values))
     return "; ".join(parts)
 
 

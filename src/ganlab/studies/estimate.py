@@ -212,11 +212,11 @@ def estimate_plan(
     for cell in plan.cells:
         key = model_key(cell.config)
         if key not in known:
-            known[key] = probe_model(cell.config, plan.metrics, device)
+            known[key] = probe_model(cell.config, cell.metrics, device)
             if on_probe is not None:
                 on_probe(cell, known[key])
         used[key] = known[key]
-        runs[cell.run] = known[key].run_seconds(cell.config, plan.metrics, plan.samples)
+        runs[cell.run] = known[key].run_seconds(cell.config, cell.metrics, plan.samples)
     return Estimate(runs, schedule(list(runs.values()), workers), workers, used)
 
 

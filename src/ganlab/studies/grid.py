@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ class Cell:
     seed: int
     path: Path  # resolved, inside the study's --out
     config: Config
+    metrics: tuple[str, ...] = ()  # the final evaluation's metrics that apply to this run
 
     @property
     def run(self) -> str:
@@ -202,4 +203,12 @@ def plan_study(
             cells.append(Cell(name, variants, seed, path, cfg))
     samples = spec.samples or study.samples
     metrics = study.metrics if study.metrics is not None else tuple(base.eval.metrics)
+    cells = [replace(c, metrics=applicable_metrics(metrics, c.config)) for c in cells]
     return Plan(study, root, scale, base, tuple(cells), metrics, samples, threads)
+
+
+def applicable_metrics(metrics: tuple[str, ...], config: Config) -> tuple[str, ...]:
+    """The study's metrics less those for conditional runs when this run is not one (class_accuracy)."""
+    from ganlab.metrics.registry import needs_conditional
+
+    return tuple(m for m in metrics if config.model.conditional or not needs_conditional(m))

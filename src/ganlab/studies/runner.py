@@ -50,7 +50,7 @@ class Outcome:
 
 def survey(plan: Plan) -> list[tuple[str, str]]:
     """(status, note) of every cell, from what is on disk."""
-    return [run_status(cell, plan.metrics) for cell in plan.cells]
+    return [run_status(cell, cell.metrics) for cell in plan.cells]
 
 
 def check_mismatch(plan: Plan, statuses: list[tuple[str, str]]) -> None:
@@ -75,7 +75,7 @@ def make_jobs(plan: Plan, statuses: list[tuple[str, str]], device: str, progress
                 str(cell.path),
                 cell.config,
                 action,
-                plan.metrics,
+                cell.metrics,
                 plan.samples,
                 cell.seed,
                 device,
@@ -114,7 +114,7 @@ def run_study(
     interrupted: list[str] = []
 
     def finish(i: int, result: dict[str, Any]) -> None:
-        status, note = run_status(plan.cells[i], plan.metrics)
+        status, note = run_status(plan.cells[i], plan.cells[i].metrics)
         records[i] = cell_record(plan, i, status, note, result.get("error"))
         outcome.ran.append(plan.cells[i].run)
         if result.get("interrupted"):

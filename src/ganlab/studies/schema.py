@@ -54,7 +54,7 @@ STUDY_KEYS = (
 VARIANT_KEYS = ("name", "base", "set", *SCALES)
 SCALE_KEYS = ("set", "repeats", "samples", "budget")
 EVALUATE_KEYS = ("metrics", "samples")
-CLAIM_KEYS = ("claim", "source", "metric", "better", "statistic", "compare", "winner", "among", "where")
+CLAIM_KEYS = ("claim", "source", "metric", "better", "statistic", "compare", "value", "winner", "among", "where")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # a variant name is part of a directory name
 # Quantities read from summary.json rather than from an evaluation (seed 000 Table 2 compares wall time).
 SUMMARY_QUANTITIES = ("wall_s", "imgs_per_s", "gen_steps_per_s")
@@ -105,7 +105,8 @@ class Claim:
     metric: str
     better: Literal["lower", "higher"]
     statistic: Statistic = "final"  # final value, best over training, mean over the eval curve (speed), instability
-    compare: tuple[str, str] | None = None
+    compare: tuple[str, str] | tuple[str] | None = None  # [A, B]: A better than B; [A] with `value`
+    value: float | None = None  # `compare: [A]`: A better than this constant (chance, say)
     winner: str | None = None
     among: tuple[str, ...] = ()
     where: dict[str, Any] = field(default_factory=dict)  # dotted config values the claim is about
@@ -259,8 +260,13 @@ def parse_claim(item: Any, index: int) -> Claim:
     compare, winner = item.get("compare"), item.get("winner")
     if (compare is None) == (winner is None):
         raise ConfigError(where, "exactly one of compare: [A, B] or winner: A")
-    if compare is not None and (not isinstance(compare, list) or len(compare) != 2):
-        raise ConfigError(f"{where}.compare", "two variant names [better, worse]", compare)
+    if compare is not None and (not isinstance(compare, list) or len(compare) not in (1, 2)):
+        raise ConfigError(f"{where}.compare", "two variant names [better, worse], or one with value:", compare)
+    value = item.get("value")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(f"{where}.value", "a number the variant is claimed to beat", value)
+    if compare is not None and (len(compare) == 1) != (value is not None):
+        raise ConfigError(where, "value: with a one-variant compare: [A], and only then", item.get("value"))
     among = item.get("among", [])
     if not isinstance(among, list):
         raise ConfigError(f"{where}.among", "a list of variant names", among)
@@ -270,7 +276,8 @@ def parse_claim(item: Any, index: int) -> Claim:
         metric=_string(item.get("metric"), f"{where}.metric"),
         better=better,
         statistic=statistic,
-        compare=(str(compare[0]), str(compare[1])) if compare is not None else None,
+        compare=tuple(str(c) for c in compare) if compare is not None else None,  # type: ignore[arg-type]
+        value=float(value) if value is not None else None,
         winner=str(winner) if winner is not None else None,
         among=tuple(str(a) for a in among),
         where=_mapping(item.get("where"), f"{where}.where"),

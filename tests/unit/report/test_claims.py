@@ -114,3 +114,41 @@ def test_instability_is_the_rms_log_jump_of_the_second_half() -> None:
     assert instability(jumpy) == pytest.approx(math.log(2.0))  # every jump doubles or halves
     assert instability([1.0, 2.0, 3.0]) is None  # too few evaluations to judge
     assert instability([5.0, 4.0, 3.0, 2.0, 0.0, 1.0, 2.0, 3.0]) is None  # a non-positive value
+
+
+def test_a_variant_against_a_constant_uses_the_one_sample_test(tmp_path: Path) -> None:
+    root = make_study(tmp_path, {"gan": [40.0, 44.0, 42.0], "wgan": [20.0, 23.0, 21.0]})
+    index_path = root / "study" / "study.json"
+    index = json.loads(index_path.read_text())
+    claim = {"source": "seed 001 §3.3.2", "metric": "fd_domain", "compare": ["wgan"], "value": 30.0}
+    index["definition"]["claims"] = [
+        {**claim, "claim": "wgan below 30", "better": "lower"},
+        {**claim, "claim": "wgan above 30", "better": "higher"},
+    ]
+    index_path.write_text(json.dumps(index))
+    claims = claims_of(root)
+    below, above = claims["wgan below 30"][0], claims["wgan above 30"][0]
+    reference = scipy_stats.ttest_1samp([20.0, 23.0, 21.0], 30.0)
+    np.testing.assert_allclose(below.test.p, reference.pvalue)
+    assert below.pair == ("wgan", "30") and below.test.diff == pytest.approx(21 + 1 / 3 - 30)
+    assert below.verdict == "supported" and above.verdict == "contradicted"
+    assert "against the constant 30" in below.detail
+
+
+@pytest.mark.parametrize(
+    ("claim", "message"),
+    [
+        ({"compare": ["gan"]}, "value: with a one-variant compare"),
+        ({"compare": ["gan", "wgan"], "value": 0.1}, "value: with a one-variant compare"),
+        ({"compare": ["gan"], "value": "chance"}, "a number the variant is claimed to beat"),
+    ],
+)
+def test_constant_claims_are_checked_at_load(claim: dict, message: str) -> None:
+    from report_helpers import STUDY
+
+    from ganlab.errors import ConfigError
+    from ganlab.studies.schema import parse_study
+
+    bad = {**STUDY, "claims": [{"claim": "c", "source": "seed 001", "metric": "fd_domain", "better": "lower", **claim}]}
+    with pytest.raises(ConfigError, match=message):
+        parse_study(bad)

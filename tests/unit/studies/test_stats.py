@@ -12,7 +12,7 @@ from scipy import stats as scipy_stats
 from statsmodels.stats import multitest
 from statsmodels.stats.power import TTestIndPower
 
-from ganlab.stats import difference, holm, power, repeats_needed, summarize, welch
+from ganlab.stats import difference, holm, one_sample, power, repeats_needed, summarize, welch
 
 
 def close(actual: float, expected: float) -> None:
@@ -108,3 +108,26 @@ def test_power_and_repeats_needed_match_statsmodels() -> None:
         solved = analysis.solve_power(effect_size=effect, nobs1=None, alpha=0.05, power=0.8, ratio=1.0)
         assert repeats_needed(effect) == math.ceil(solved)
     assert repeats_needed(0.0) is None and repeats_needed(1e-4) is None
+
+
+def test_one_sample_matches_scipy_ttest_1samp_and_statsmodels_power() -> None:
+    from statsmodels.stats.power import TTestPower
+
+    values = [0.42, 0.47, 0.39, 0.51]
+    d = one_sample(values, 0.1)
+    assert d is not None
+    reference = scipy_stats.ttest_1samp(values, 0.1)
+    low, high = reference.confidence_interval(0.95)  # of the mean: the difference's is shifted by 0.1
+    close(d.diff, float(np.mean(values) - 0.1))
+    close(d.ci_low, float(low) - 0.1)
+    close(d.ci_high, float(high) - 0.1)
+    close(d.p, float(reference.pvalue))
+    j = 1 - 3 / (4 * 3 - 1)
+    close(d.hedges_g, float((np.mean(values) - 0.1) / np.std(values, ddof=1) * j))
+    tie = one_sample([0.1, 0.1, 0.1], 0.1)
+    assert tie is not None and math.isnan(tie.p)
+    analysis = TTestPower()
+    for effect, n in [(0.8, 10), (1.5, 5)]:
+        close(power(effect, n, sides=1), float(analysis.power(effect_size=effect, nobs=n, alpha=0.05)))
+    solved = analysis.solve_power(effect_size=1.0, nobs=None, alpha=0.05, power=0.8)
+    assert repeats_needed(1.0, sides=1) == math.ceil(solved)
