@@ -43,9 +43,17 @@ class Probe:
     threads: int
 
     def run_seconds(self, config: Config, final_metrics: tuple[str, ...], final_samples: int) -> float:
-        """Wall seconds of one run of `config` and its final evaluation."""
-        steps = config.train.steps
+        """Wall seconds of one run of `config` and its final evaluation. The steps of the seed 001 §5.3.1
+        critic boost add their extra critic steps, each costed as a step's share of one of its n_critic + 1
+        network updates (the probe itself runs with the boost off)."""
+        from ganlab.train.step import critic_updates
+
+        train = config.train
+        steps = train.steps
         seconds = steps * self.step_s
+        if train.critic_boost:
+            extra = sum(critic_updates(train, s) for s in range(steps)) - steps * train.n_critic
+            seconds += extra * self.step_s / (train.n_critic + 1)
         if config.eval.every:
             count = steps // config.eval.every + (steps % config.eval.every != 0)
             seconds += self.eval_setup_s + count * config.eval.samples * self.eval_sample_s
@@ -98,10 +106,11 @@ def model_key(config: Config) -> str:
 
 
 def _quiet(config: Config, metrics: tuple[str, ...]) -> Config:
-    """The config as the probe trains it: endless, no checkpoints, grids, TensorBoard or periodic evaluation."""
+    """The config as the probe trains it: endless, no critic boost, checkpoints, grids, TensorBoard or periodic
+    evaluation."""
     return replace(
         config,
-        train=replace(config.train, steps=10**9, checkpoint_every=10**9, compile=False),
+        train=replace(config.train, steps=10**9, checkpoint_every=10**9, compile=False, critic_boost=0),
         log=replace(config.log, sample_every=0, tensorboard=False, every=10**9),
         eval=replace(config.eval, every=0, metrics=list(metrics) or config.eval.metrics, samples=PROBE_SAMPLES),
     )

@@ -27,13 +27,13 @@ def test_dry_run_lists_cells_settings_and_status(
     path = tmp_path / "mini.yaml"
     path.write_text(yaml.safe_dump(study_data))
     out_dir = tmp_path / "out"
-    code, out, _ = run_cli(["study", str(path), "--out", str(out_dir), "--dry-run", "--quick"], capsys)
+    code, out, _ = run_cli(["study", str(path), "--out", str(out_dir), "--dry-run", "--quick", "--no-estimate"], capsys)
     assert code == 0
     assert "quick scale" in out and str(out_dir.resolve()) in out
     assert "wgan-gp_z_dim-16-seed1" in out and "new" in out
     assert "loss.name=wasserstein, lipschitz.name=gp, train.n_critic=2" in out
     assert not out_dir.exists()  # a dry run writes nothing
-    code, out, _ = run_cli(["study", str(path), "--out", str(out_dir), "--dry-run", "--full"], capsys)
+    code, out, _ = run_cli(["study", str(path), "--out", str(out_dir), "--dry-run", "--full", "--no-estimate"], capsys)
     assert "gp_weight: 10.0" in out
 
 
