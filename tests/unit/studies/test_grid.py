@@ -21,6 +21,7 @@ NAMED = {
     "wgan-vs-wgan-gp",
     "gan-wgan-snwgan",
     "gan-vs-dcgan",
+    "dcgan-vs-wgan",
 }
 # The resolution each source's studies train at (issue: seed 001's DCGAN has its published depth at 32x32;
 # seed 000's architecture is 64x64).
@@ -151,6 +152,11 @@ def test_named_studies_plan_at_both_scales_and_cite_their_sources(name: str, tmp
     assert all(c.config.data.subset for c in quick.cells)
     other = plan_study(study, tmp_path, sets={"data.name": "mnist"})
     assert {c.config.data.name for c in other.cells} == {"mnist"}
+
+
+def test_training_tricks_lab_scale_has_three_repeats_at_32_px(tmp_path: Path) -> None:
+    lab = plan_study(load_study("training-tricks"), tmp_path, scale="lab")
+    assert len({c.seed for c in lab.cells}) >= 3 and {c.config.data.resolution for c in lab.cells} == {32}
 
 
 def test_evaluation_metrics_default_to_the_runs_eval_metrics(study_data: dict[str, Any], tmp_path: Path) -> None:
