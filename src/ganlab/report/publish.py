@@ -210,10 +210,11 @@ def what_ran(study: StudyRecord, runs: list[RunRecord]) -> list[tuple[str, str]]
         ("data", f"{', '.join(data)} at {', '.join(resolutions)}"),
         (
             "runs",
-            f"{len(runs)}: {len(cells)} cells × {len(seeds)} repeats (seeds {', '.join(map(str, seeds))})",
+            f"{len(runs)}: {len(cells)} cell{'s' * (len(cells) != 1)} × {len(seeds)} repeats "
+            f"(seeds {', '.join(map(str, seeds))})",
         ),
         ("final evaluation", f"{', '.join(index.get('metrics', []))} on {index.get('samples')} samples"),
-        ("commit", str(env.get("commit") or "unknown")),
+        ("commit", _commits(sessions)),
         ("date", " – ".join(dict.fromkeys([dates[0], dates[-1]])) if dates else "unknown"),
         (
             "machine",
@@ -229,6 +230,17 @@ def what_ran(study: StudyRecord, runs: list[RunRecord]) -> list[tuple[str, str]]
         ),
     ]
     return rows
+
+
+def _commits(sessions: list[dict]) -> str:
+    """The ganlab commits the study's sessions ran, and how many sessions predate that record."""
+    commits = [str((s.get("environment") or {}).get("commit") or "") for s in sessions]
+    known = list(dict.fromkeys(c for c in commits if c))
+    missing = sum(1 for c in commits if not c)
+    text = ", ".join(known) or "unknown"
+    if known and missing:
+        text += f" ({missing} earlier session{'s' * (missing > 1)} did not record it)"
+    return text
 
 
 def final_table(study: StudyRecord, runs: list[RunRecord]) -> list[str]:
