@@ -71,6 +71,8 @@ def check_tricks(cfg: Config, explicit: set[str]) -> None:
         raise ConfigError(
             "tricks.replay_store", f"at most train.batch_size ({cfg.train.batch_size})", tricks.replay_store
         )
+    if tricks.replay_list is not None:
+        _check_replay_list(cfg, tricks.replay_list, loss.uses_targets)
     if tricks.minibatch_discrimination and cfg.lipschitz.name == "gp":
         # Like batch norm, the layer couples the samples while the penalty treats each one alone (seed 001 §5.1.2).
         raise ConfigError("tricks.minibatch_discrimination", "false with lipschitz.name=gp (it couples samples)", True)
@@ -87,6 +89,23 @@ def check_tricks(cfg: Config, explicit: set[str]) -> None:
         raise ConfigError(
             "train.precision", "fp32 or bf16 with tricks.unrolled (look-ahead is not loss-scaled)", "fp16"
         )
+
+
+def _check_replay_list(cfg: Config, size: int, uses_targets: bool) -> None:
+    """The list form of experience replay (seed 001 §4.2): its extra D step shows D past fakes alone."""
+    key = "tricks.replay_list"
+    if cfg.tricks.replay is not None:
+        raise ConfigError(key, "null with tricks.replay (one form of experience replay at a time)", size)
+    if not uses_targets:  # a critic trained on fakes alone would only push its outputs down
+        raise ConfigError(
+            key, "a loss with targets (minimax, non-saturating, least-squares)", f"loss.name={cfg.loss.name}"
+        )
+    if cfg.lipschitz.name == "gp":
+        raise ConfigError(
+            key, "lipschitz.name none, clip or sn (the replay step has no real batch)", "lipschitz.name=gp"
+        )
+    if size < 2 and cfg.model.d_norm == "batch":
+        raise ConfigError(key, "at least 2 with batch norm in D (the replay step is a batch)", size)
 
 
 def check_compatibility(cfg: Config, explicit: set[str]) -> None:

@@ -217,6 +217,13 @@ class TricksConfig:
         "experience replay: fresh images stored per D step (seed 001 §4.2: one picked at random per batch)",
         check=positive,
     )
+    replay_list: int | None = opt(
+        None,
+        "experience replay as seed 001 §4.2 writes it: one fake image of each D batch joins a list, and when the list "
+        "holds this many (the seed's exp_replay) D takes an extra step on them alone as fakes, then the list empties",
+        check=positive,
+        added=True,
+    )
     minibatch_discrimination: bool = opt(
         False, "a minibatch discrimination layer in D's head, after its features (seed 001 §4.3; Salimans et al. 2016)"
     )
@@ -233,6 +240,12 @@ class TricksConfig:
     )
     vbn_reference_size: int = opt(
         64, "virtual batch norm: size of the fixed reference batch of noise vectors (seed 001 §4.4)", check=positive
+    )
+    vbn_statistics: Literal["sample", "batch", "reference"] = opt(
+        "sample",
+        "virtual batch norm: a sample mixed 1/(R+1) with the reference batch (Salimans et al.'s code), the whole "
+        "current batch mixed so (seed 001 §4.4's formula read literally), or the reference alone (reference batch norm)",
+        added=True,
     )
     feature_matching: bool = opt(
         False,

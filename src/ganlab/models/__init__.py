@@ -59,6 +59,7 @@ def _dcgan_g(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksCon
         head=cfg.g_head,
         head_kernel=cfg.g_head_kernel or cfg.kernel_size,
         reference_size=tricks.vbn_reference_size if tricks.virtual_batch_norm else 0,
+        vbn_statistics=tricks.vbn_statistics,
     )
     G.apply(dcgan_init)
     return G

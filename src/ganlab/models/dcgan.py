@@ -85,7 +85,8 @@ class DCGANGenerator(nn.Module):
 
     With reference_size R > 0, batch norm is virtual batch norm (seed 001 §4.4): a fixed reference batch of R
     noise vectors (and labels, "a reference condition defined at the same time", seed 001 §4.4) is drawn at
-    construction, kept as buffers, and run through the network in front of every batch.
+    construction, kept as buffers, and run through the network in front of every batch; `vbn_statistics` is
+    what the live samples are normalised with (models/layers.py VirtualBatchNorm2d).
     """
 
     reference_z: Tensor  # (R, z_dim) buffer, with virtual batch norm
@@ -104,6 +105,7 @@ class DCGANGenerator(nn.Module):
         head: str,
         head_kernel: int,
         reference_size: int = 0,
+        vbn_statistics: str = "sample",
     ) -> None:
         super().__init__()
         out_channels, resolution, _ = shape
@@ -114,13 +116,13 @@ class DCGANGenerator(nn.Module):
         self.top_channels = widths[0]
         self.project = nn.Linear(z_dim + num_classes, widths[0] * self.base**2)
         # batch norm and ReLU of the projection (the activation fused into the norm, models/norm_act.py)
-        self.project_norm, self.project_act = norm_act(norm, widths[0], 0.0, reference_size)
+        self.project_norm, self.project_act = norm_act(norm, widths[0], 0.0, reference_size, vbn_statistics)
         padding, output_padding = UPSAMPLE[kernel_size]
         blocks: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [
                 ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
-                *norm_act(norm, w_out, 0.0, reference_size),  # norm, ReLU: see DCGANDiscriminator
+                *norm_act(norm, w_out, 0.0, reference_size, vbn_statistics),  # norm, ReLU: see DCGANDiscriminator
             ]
         if head == "conv":
             # "same" padding (k/2 - 1, k/2 for even kernels) inside the conv; the Identity keeps the layer

@@ -26,42 +26,68 @@ def activation(slope: float) -> nn.Module:
     return nn.LeakyReLU(slope) if slope else nn.ReLU()
 
 
-def norm_2d(kind: str, channels: int, reference_size: int = 0) -> nn.Module:
-    """batch -> BatchNorm2d (or virtual batch norm when reference_size > 0); layer -> LayerNorm over (C, H, W)
-    with per-channel affine; none -> identity."""
+def norm_2d(kind: str, channels: int, reference_size: int = 0, vbn_statistics: str = "sample") -> nn.Module:
+    """batch -> BatchNorm2d (or virtual batch norm when reference_size > 0, its statistics `vbn_statistics`);
+    layer -> LayerNorm over (C, H, W) with per-channel affine; none -> identity."""
+    if kind == "batch" and reference_size:
+        return VirtualBatchNorm2d(channels, reference_size, statistics=vbn_statistics)
     if kind == "batch":
-        return VirtualBatchNorm2d(channels, reference_size) if reference_size else nn.BatchNorm2d(channels)
+        return nn.BatchNorm2d(channels)
     if kind == "layer":
         return nn.GroupNorm(1, channels)  # one group = layer norm over C, H, W (seed 001 §5.1.2)
     return nn.Identity()
 
 
+# What a live sample is normalised with, beside the fixed reference batch (seed 001 §4.4).
+VBN_STATISTICS = ("sample", "batch", "reference")
+
+
 class VirtualBatchNorm2d(nn.Module):
     """Virtual batch norm (Salimans et al. 2016; seed 001 §4.4) on (R + B, C, H, W), the first R rows the reference.
 
-    The reference rows are normalised with the reference batch's statistics; each live sample x with those of
-    the union of the reference batch and x alone: stat = 1/(R+1) * stat(x) + (1 - 1/(R+1)) * stat(ref), for the
-    mean and the mean of squares, per channel. So a sample's output depends on no other live sample.
+    The reference rows are normalised with the reference batch's statistics. The B live rows, per channel, with
+    the mean and mean of squares `statistics` says:
+    - sample: 1/(R+1) * stat(x) + (1 - 1/(R+1)) * stat(ref) for each live sample x alone: the union of the
+      reference batch and x, as Salimans et al.'s code, whose 1/(batch_size+1) the seed adopts. A sample's
+      output then depends on no other live sample;
+    - batch: the same mixture with stat(x) the statistic of the whole current batch, the seed's formula read
+      literally ("x_curr one of our statistics from our current batch");
+    - reference: stat(ref) alone, reference batch normalization, the method VBN improves on (seed 001 §4.4).
     """
 
-    def __init__(self, channels: int, reference_size: int, eps: float = 1e-5) -> None:
+    def __init__(self, channels: int, reference_size: int, eps: float = 1e-5, statistics: str = "sample") -> None:
         super().__init__()
-        self.reference_size, self.eps = reference_size, eps
+        if statistics not in VBN_STATISTICS:
+            raise ValueError(f"statistics must be one of {VBN_STATISTICS}, got {statistics!r}")
+        self.reference_size, self.eps, self.statistics = reference_size, eps, statistics
         self.weight = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
 
     def forward(self, x: Tensor) -> Tensor:  # (R + B, C, H, W) -> same
-        ref = x[: self.reference_size].float()
+        xf = x.float()
+        ref = xf[: self.reference_size]
         ref_mean, ref_sq = ref.mean((0, 2, 3)), ref.pow(2).mean((0, 2, 3))  # (C,)
-        new = 1.0 / (self.reference_size + 1)  # the seed's 1/(batch_size+1) coefficient
-        mean = new * x.float().mean((2, 3)) + (1.0 - new) * ref_mean  # (R + B, C)
-        sq = new * x.float().pow(2).mean((2, 3)) + (1.0 - new) * ref_sq
-        is_ref = torch.arange(len(x), device=x.device)[:, None] < self.reference_size  # (R + B, 1)
-        mean, sq = torch.where(is_ref, ref_mean, mean), torch.where(is_ref, ref_sq, sq)
+        if self.statistics == "reference":
+            mean, sq = ref_mean.expand(len(x), -1), ref_sq.expand(len(x), -1)  # (R + B, C)
+        else:
+            new = 1.0 / (self.reference_size + 1)  # the seed's 1/(batch_size+1) coefficient
+            if self.statistics == "sample":
+                own_mean, own_sq = xf.mean((2, 3)), xf.pow(2).mean((2, 3))  # (R + B, C), each row its own
+            else:
+                live = xf[self.reference_size :]
+                own_mean = live.mean((0, 2, 3)).expand(len(x), -1)  # (R + B, C), every row the batch's
+                own_sq = live.pow(2).mean((0, 2, 3)).expand(len(x), -1)
+            mean = new * own_mean + (1.0 - new) * ref_mean
+            sq = new * own_sq + (1.0 - new) * ref_sq
+            is_ref = torch.arange(len(x), device=x.device)[:, None] < self.reference_size  # (R + B, 1)
+            mean, sq = torch.where(is_ref, ref_mean, mean), torch.where(is_ref, ref_sq, sq)
         inv_std = torch.rsqrt(sq - mean.pow(2) + self.eps)
         scale = self.weight * inv_std  # (R + B, C)
-        out = (x.float() - mean[:, :, None, None]) * scale[:, :, None, None] + self.bias[:, None, None]
+        out = (xf - mean[:, :, None, None]) * scale[:, :, None, None] + self.bias[:, None, None]
         return out.to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"{len(self.weight)}, reference_size={self.reference_size}, statistics={self.statistics}"
 
 
 class MinibatchDiscrimination(nn.Module):

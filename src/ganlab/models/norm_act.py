@@ -170,14 +170,16 @@ class BatchNormAct2d(nn.BatchNorm2d):
         return f"{super().extra_repr()}, then {act}"
 
 
-def norm_act(kind: str, channels: int, slope: float, reference_size: int = 0) -> list[nn.Module]:
+def norm_act(
+    kind: str, channels: int, slope: float, reference_size: int = 0, vbn_statistics: str = "sample"
+) -> list[nn.Module]:
     """The norm of kind `kind` then ReLU (slope 0) or LeakyReLU(slope), as two modules: batch norm fused with its
     activation, then an Identity in the activation's place (so layer indices, hence parameter names, are those
     of the unfused pair), or the norm and an in-place activation module."""
     if kind == "batch" and not reference_size:
         return [BatchNormAct2d(channels, slope), nn.Identity()]
     act = nn.LeakyReLU(slope, inplace=True) if slope else nn.ReLU(inplace=True)
-    return [norm_2d(kind, channels, reference_size), act]
+    return [norm_2d(kind, channels, reference_size, vbn_statistics), act]
 
 
 def set_fused_norm(module: nn.Module, fused: bool) -> None:

@@ -17,7 +17,7 @@ from ganlab.diagnostics.scalars import buffers_kept, critic_gradient_norm
 from ganlab.train.device import frozen
 from ganlab.train.distributed import average_gradients
 from ganlab.train.state import TrainState
-from ganlab.tricks import feature_matching_loss, look_ahead
+from ganlab.tricks import fake_side_loss, feature_matching_loss, look_ahead
 from ganlab.tricks.unrolled import Discriminator, LookAheadD
 
 
@@ -94,7 +94,29 @@ def d_step(state: TrainState, real: Tensor, labels: Tensor | None, measure: bool
         out["grad_norm_interp"] = interp_norm
     if grad_norm is not None:
         out["grad_norm_d"] = grad_norm
+    replayed = state.tricks.replayed_for_d()  # seed 001 §4.2: a full replay list earns D an extra step
+    if replayed is not None:
+        out["loss_d_replay"] = replay_d_step(state, *replayed)
     return out
+
+
+def replay_d_step(state: TrainState, fake: Tensor, fake_labels: Tensor | None) -> Tensor:
+    """An extra update of D on past fakes alone, regressed to D's fake target as the target tricks set it (seed
+    001 §4.2: "we make a discriminator training step using these images"). It sees no real batch, so
+    state.d_steps, which counts the real batches D has seen, does not count it."""
+    if fake.dim() == 4 and state.config.train.channels_last:
+        fake = fake.contiguous(memory_format=torch.channels_last)
+    with state.autocast():
+        fake_logits = state.D(state.tricks.d_input(fake, state.step), fake_labels).float()
+        _, fake_t = state.tricks.targets(torch.ones_like(fake_logits), torch.zeros_like(fake_logits), state.step)
+        d_loss = fake_side_loss(state.loss.discriminator, fake_logits, fake_t)
+    state.opt_d.zero_grad(set_to_none=True)
+    state.scaler_d.scale(d_loss).backward()
+    average_gradients(state.D, state.world)
+    state.scaler_d.step(state.opt_d)
+    state.scaler_d.update()
+    state.lipschitz.after_d_step(state.D)
+    return d_loss.detach()
 
 
 def g_step(

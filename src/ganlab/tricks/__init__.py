@@ -11,7 +11,9 @@ Which tricks combine with which losses and architectures is decided once, in con
 - virtual batch norm: the dcgan generator with g_norm=batch (it replaces that batch norm);
 - unrolled D: Adam or RMSprop D, not gp (third derivatives), not fp16 (no loss scaling in the look-ahead);
   any n_critic (G looks ahead of D however often D trains); the look-ahead trains on G's batch, no replay;
-- feature matching, instance noise, experience replay, EMA: any loss and architecture.
+- experience replay as a list (tricks.replay_list, its extra D step sees fakes alone): losses with targets, not
+  gp (no real batch to interpolate with), not beside tricks.replay (one form of replay at a time);
+- feature matching, instance noise, experience replay as a mixed batch, EMA: any loss and architecture.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ganlab.tricks.ema import GeneratorEMA
 from ganlab.tricks.feature_matching import feature_matching_loss
 from ganlab.tricks.instance_noise import InstanceNoise
 from ganlab.tricks.labels import LabelSmoothing, NoisyLabels
-from ganlab.tricks.replay import ExperienceReplay
+from ganlab.tricks.replay import ExperienceReplay, ReplayList, fake_side_loss
 from ganlab.tricks.unrolled import look_ahead
 
 # Keys that only mean something with another trick on: setting them while it is off is refused at load.
@@ -37,6 +39,7 @@ COMPANION_KEYS = {
     "mbd_kernel_dim": "minibatch_discrimination",
     "mbd_dense_after": "minibatch_discrimination",
     "vbn_reference_size": "virtual_batch_norm",
+    "vbn_statistics": "virtual_batch_norm",
     "unrolled_second_order": "unrolled",
 }
 
@@ -52,9 +55,19 @@ def build_tricks(cfg: TricksConfig, G: nn.Module, total_steps: int, generator: t
         tricks.append(InstanceNoise(cfg.instance_noise, cfg.instance_noise_steps or total_steps, generator))
     if cfg.replay is not None:
         tricks.append(ExperienceReplay(cfg.replay, cfg.replay_size, cfg.replay_store, generator))
+    if cfg.replay_list is not None:
+        tricks.append(ReplayList(cfg.replay_list, generator))
     if cfg.ema is not None:
         tricks.append(GeneratorEMA(G, cfg.ema))
     return TrickSet(tricks)
 
 
-__all__ = ["Trick", "TrickSet", "build_tricks", "feature_matching_loss", "look_ahead", "COMPANION_KEYS"]
+__all__ = [
+    "Trick",
+    "TrickSet",
+    "build_tricks",
+    "fake_side_loss",
+    "feature_matching_loss",
+    "look_ahead",
+    "COMPANION_KEYS",
+]

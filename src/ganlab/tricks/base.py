@@ -3,6 +3,8 @@
 Hook points (all optional, identity by default):
 - `d_input(x, step)`: what D sees, for real and fake alike (instance noise);
 - `fake_for_d(fake, labels, step)`: the fake batch D trains on and its labels (experience replay);
+- `replayed_for_d()`: past fakes and their labels for an extra D step after this one, or None (the list form of
+  experience replay); a trick hands each batch out once;
 - `targets(real_t, fake_t, step)`: D's regression targets (label smoothing, noisy labels);
 - `after_g_step(G, step)`: after each generator update (weight averaging);
 - `state_tensors()` / `load_state_tensors(d)`: what a checkpoint must hold for an exact resume.
@@ -23,6 +25,9 @@ class Trick:
 
     def fake_for_d(self, fake: Tensor, labels: Labels, step: int) -> tuple[Tensor, Labels]:
         return fake, labels
+
+    def replayed_for_d(self) -> tuple[Tensor, Labels] | None:
+        return None
 
     def targets(self, real_t: Tensor, fake_t: Tensor, step: int) -> tuple[Tensor, Tensor]:
         return real_t, fake_t
@@ -60,6 +65,9 @@ class TrickSet(Trick):
         for t in self.tricks:
             fake, labels = t.fake_for_d(fake, labels, step)
         return fake, labels
+
+    def replayed_for_d(self) -> tuple[Tensor, Labels] | None:
+        return next((batch for t in self.tricks if (batch := t.replayed_for_d()) is not None), None)
 
     def targets(self, real_t: Tensor, fake_t: Tensor, step: int) -> tuple[Tensor, Tensor]:
         for t in self.tricks:

@@ -1,9 +1,14 @@
 """Experience replay (seed 001 §4.2): D also sees images G produced in the past, so it keeps calling them fake.
 
-A first-in-first-out buffer of `capacity` images. Each D step replaces the share `share` of the fresh fake
-batch by images drawn uniformly (with replacement) from the buffer, then stores `store` fresh images picked at
-random ("picking randomly an image for each batch", seed 001 §4.2). Labels travel with their images, so a
-conditional D judges each replayed image against the class it was generated for.
+Two forms, labels travelling with their images so that a conditional D judges each replayed image against the
+class it was generated for:
+- `ExperienceReplay` (tricks.replay, "mix"): a first-in-first-out buffer of `capacity` images. Each D step
+  replaces the share `share` of the fresh fake batch by images drawn uniformly (with replacement) from the
+  buffer, then stores `store` fresh images picked at random;
+- `ReplayList` (tricks.replay_list, "list"), as the seed writes it: "we maintain a list of generated images by
+  picking randomly an image for each batch. [...] When the length of the list is equal to exp_replay we make a
+  discriminator training step using these images". D's own batches are left as they are; the extra step
+  (train/step.py `replay_d_step`) regresses the listed images to the fake target, and the list starts again.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from ganlab.losses.adversarial import DLoss
 from ganlab.tricks.base import Labels, Trick
 
 
@@ -82,3 +88,55 @@ class ExperienceReplay(Trick):
         device = self.generator.device
         buf.images = tensors["images"].to(device) if "images" in tensors else None
         buf.labels = tensors["labels"].to(device) if "labels" in tensors else None
+
+
+def fake_side_loss(d_loss: DLoss, fake_logits: Tensor, fake_target: Tensor) -> Tensor:
+    """The fake term alone of a loss with targets, for the replay step that shows D only past fakes.
+
+    The target losses (logistic, least squares) are one per-sample term applied to each side and summed, so the
+    loss with the replayed batch on both sides is twice its fake term."""
+    return 0.5 * d_loss(fake_logits, fake_logits, fake_target, fake_target)
+
+
+class ReplayList(Trick):
+    """One fake image of each D batch into a list; a full list of `size` is handed out for an extra D step."""
+
+    name = "replay_list"
+
+    def __init__(self, size: int, generator: torch.Generator) -> None:
+        self.size, self.generator = size, generator
+        self.images: Tensor | None = None  # (size, ...) float32, allocated at the first image
+        self.labels: Tensor | None = None  # (size,) int64 when labels are kept
+        self.count = 0  # images in the list now
+
+    def fake_for_d(self, fake: Tensor, labels: Labels, step: int) -> tuple[Tensor, Labels]:
+        if self.images is None:
+            self.images = fake.new_zeros((self.size, *fake.shape[1:]), dtype=torch.float32)
+            self.labels = None if labels is None else labels.new_zeros(self.size)
+        pick = torch.randint(len(fake), (1,), generator=self.generator, device=fake.device)  # stays on the device
+        slot = slice(self.count, self.count + 1)
+        self.images[slot] = fake[pick].detach().float()
+        if self.labels is not None and labels is not None:
+            self.labels[slot] = labels[pick]
+        self.count += 1
+        return fake, labels  # D's own fake batch is untouched
+
+    def replayed_for_d(self) -> tuple[Tensor, Labels] | None:
+        if self.count < self.size or self.images is None:
+            return None
+        self.count = 0  # the list empties; its tensors are overwritten from the next batch on
+        return self.images.clone(), None if self.labels is None else self.labels.clone()
+
+    def state_tensors(self) -> dict[str, Tensor]:
+        out = {"count": torch.tensor([self.count], dtype=torch.int64)}
+        if self.images is not None:
+            out["images"] = self.images
+        if self.labels is not None:
+            out["labels"] = self.labels
+        return out
+
+    def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
+        self.count = int(tensors["count"][0]) if "count" in tensors else 0
+        device = self.generator.device
+        self.images = tensors["images"].to(device) if "images" in tensors else None
+        self.labels = tensors["labels"].to(device) if "labels" in tensors else None

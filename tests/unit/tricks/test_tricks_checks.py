@@ -49,6 +49,15 @@ def test_the_mlp_gan_takes_every_trick_but_virtual_batch_norm() -> None:
         ("gan", {"tricks.virtual_batch_norm": True}, "tricks.virtual_batch_norm"),
         ("dcgan", {"tricks.virtual_batch_norm": True, "model.g_norm": "none"}, "tricks.virtual_batch_norm"),
         ("dcgan", {"tricks.unrolled": 5, "train.precision": "fp16"}, "train.precision"),
+        ("dcgan", {"tricks.vbn_statistics": "reference"}, "tricks.vbn_statistics"),
+        ("wgan", {"tricks.replay_list": 16}, "tricks.replay_list"),
+        ("dcgan", {"tricks.replay_list": 16, "tricks.replay": 0.5}, "tricks.replay_list"),
+        ("dcgan", {"tricks.replay_list": 1}, "tricks.replay_list"),
+        (
+            "dcgan",
+            {"tricks.replay_list": 16, "lipschitz.name": "gp", "model.d_norm": "layer"},
+            "tricks.replay_list",
+        ),
     ],
 )
 def test_incompatible_tricks_are_refused_naming_the_key(preset: str, overrides: dict[str, Any], key: str) -> None:
@@ -63,3 +72,10 @@ def test_tricks_combine_with_critic_losses_where_they_make_sense() -> None:
     load_config("wgan-gp", over)
     load_config("wgan", {**over, "tricks.unrolled": 2, "tricks.minibatch_discrimination": True})
     load_config("sn-wgan", {**over, "tricks.unrolled": 2, "tricks.minibatch_discrimination": True})
+
+
+def test_the_list_replay_and_the_vbn_statistics_load_where_they_make_sense() -> None:
+    cfg = load_config("cdcgan", {"tricks.replay_list": 16, "tricks.label_smoothing": 0.9})
+    assert cfg.tricks.replay_list == 16 and cfg.tricks.replay is None
+    load_config("lsgan", {"tricks.replay_list": 2})
+    load_config("cdcgan", {"tricks.virtual_batch_norm": True, "tricks.vbn_statistics": "batch"})
