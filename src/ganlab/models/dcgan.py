@@ -17,10 +17,10 @@ from torch import Tensor, nn
 from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d, gemm_eligible, same_conv_few_outputs
 from ganlab.models.layers import (
     ConcatHead,
+    ConvDiscriminator,
     MinibatchHead,
     MinibatchSpec,
     ProjectionHead,
-    label_channels,
     one_hot,
 )
 from ganlab.models.norm_act import norm_act
@@ -154,7 +154,7 @@ class DCGANGenerator(nn.Module):
         return self.blocks(h)[self.reference_size :]
 
 
-class DCGANDiscriminator(nn.Module):
+class DCGANDiscriminator(ConvDiscriminator):
     """images (B, C, H, W) -> logits (B,): stride-2 convs with LeakyReLU 0.2 (or ReLU), then a head on the last map."""
 
     def __init__(
@@ -208,16 +208,3 @@ class DCGANDiscriminator(nn.Module):
             self.head = ConcatHead(
                 self.feature_dim, head_classes, hidden=dense if head == "dense" else None, slope=slope
             )
-
-    def features(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
-        """Flattened last feature map (B, F)."""
-        if self.label_channels:
-            assert labels is not None
-            x = torch.cat([x, label_channels(labels, self.num_classes, x)], 1)
-        return self.trunk(x).flatten(1)
-
-    def classify(self, h: Tensor, labels: Tensor | None = None) -> Tensor:
-        return self.head(h, labels)
-
-    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
-        return self.classify(self.features(x, labels), labels)

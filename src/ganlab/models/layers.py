@@ -211,3 +211,26 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
     elif isinstance(module, MinibatchDiscrimination):
         module.reset_parameters()  # `apply` visits T first; the layer keeps its own initialisation
+
+
+class ConvDiscriminator(nn.Module):
+    """A convolutional trunk, then a head on its flattened last map; labels as constant input channels when
+    the subclass sets `label_channels` (seed 001 §5.5). Subclasses build `trunk`, `head`, `num_classes`."""
+
+    trunk: nn.Module
+    head: nn.Module
+    num_classes: int
+    label_channels: bool
+
+    def features(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Flattened last feature map (B, F)."""
+        if self.label_channels:
+            assert labels is not None
+            x = torch.cat([x, label_channels(labels, self.num_classes, x)], 1)
+        return self.trunk(x).flatten(1)
+
+    def classify(self, h: Tensor, labels: Tensor | None = None) -> Tensor:
+        return self.head(h, labels)
+
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:  # x (B, C, H, W) in [-1, 1]
+        return self.classify(self.features(x, labels), labels)

@@ -42,10 +42,10 @@ from ganlab.models.dcgan import SameConv2d, base_size
 from ganlab.models.gemm_conv import Conv2d
 from ganlab.models.layers import (
     ConcatHead,
+    ConvDiscriminator,
     MinibatchHead,
     MinibatchSpec,
     ProjectionHead,
-    label_channels,
     one_hot,
 )
 from ganlab.models.norm_act import norm_act
@@ -96,7 +96,7 @@ class UpsamplePoolGenerator(nn.Module):
         return self.blocks(h)  # (B, C, H, W)
 
 
-class UpsamplePoolDiscriminator(nn.Module):
+class UpsamplePoolDiscriminator(ConvDiscriminator):
     """images (B, C, H, W) -> logits (B,): 5x5 stride-1 convs, each max-pooled, with ReLU; a head on the last map."""
 
     def __init__(
@@ -125,19 +125,6 @@ class UpsamplePoolDiscriminator(nn.Module):
         self.trunk = nn.Sequential(*layers)
         self.feature_dim = widths[-1] * base * base
         self.head = discriminator_head(self.feature_dim, num_classes, condition, head, dense, minibatch)
-
-    def features(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
-        """Flattened last feature map (B, F)."""
-        if self.label_channels:
-            assert labels is not None
-            x = torch.cat([x, label_channels(labels, self.num_classes, x)], 1)
-        return self.trunk(x).flatten(1)
-
-    def classify(self, h: Tensor, labels: Tensor | None = None) -> Tensor:
-        return self.head(h, labels)
-
-    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:  # x (B, C, H, W) in [-1, 1]
-        return self.classify(self.features(x, labels), labels)
 
 
 def discriminator_head(
