@@ -94,7 +94,9 @@ def _describe(result: dict[str, Any]) -> str:
 @click.command(context_settings=CONTEXT)
 @click.argument("study_ref", metavar="STUDY", required=False)
 @click.option(
-    "--out", type=click.Path(file_okay=False), help="directory of the study's runs (default runs/<study>[-quick])"
+    "--out",
+    type=click.Path(file_okay=False),
+    help="directory of the study's runs (default runs/<study>, runs/<study>-lab or runs/<study>-quick)",
 )
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="trainings at once")
 @click.option(
