@@ -117,10 +117,11 @@ def check_compatibility(cfg: Config, explicit: set[str]) -> None:
                 f"lipschitz.{key}", f"only with lipschitz.name={owner}", f"lipschitz.name={cfg.lipschitz.name}"
             )
     check_tricks(cfg, explicit)
-    if cfg.lipschitz.name == "gp" and cfg.model.discriminator == "dcgan" and cfg.model.d_norm == "batch":
+    convolutional = cfg.model.discriminator != "mlp"  # dcgan, upsample-pool: d_norm and label channels apply
+    if cfg.lipschitz.name == "gp" and convolutional and cfg.model.d_norm == "batch":
         # Batch norm couples the samples while the penalty treats each one alone (seed 001 §5.1.2).
         raise ConfigError("model.d_norm", "layer or none with lipschitz.name=gp (seed 001 §5.1.2)", "batch")
-    if cfg.model.conditional and cfg.model.d_condition == "channels" and cfg.model.discriminator != "dcgan":
+    if cfg.model.conditional and cfg.model.d_condition == "channels" and not convolutional:
         raise ConfigError("model.d_condition", "dense or projection for an MLP discriminator", "channels")
     if cfg.train.batch_size < 2 and (cfg.model.g_norm == "batch" or cfg.model.d_norm == "batch"):
         raise ConfigError("train.batch_size", "at least 2 with batch norm", cfg.train.batch_size)

@@ -82,6 +82,16 @@ def test_bad_values_name_the_key(overrides: dict, key: str) -> None:
     assert "\n" not in str(err.value)
 
 
+def test_the_upsample_pool_critic_is_checked_like_the_dcgan_one() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config("upsample-pool", {"lipschitz.name": "gp", "loss.name": "wasserstein"})  # its D has batch norm
+    assert err.value.key == "model.d_norm"
+    cfg = load_config("upsample-pool", {"model.conditional": True, "model.d_condition": "channels"})
+    assert cfg.model.d_condition == "channels"  # label channels are a convolutional critic's option
+    with pytest.raises(ConfigError, match="MLP"):
+        load_config("gan", {"model.conditional": True, "model.d_condition": "channels"})
+
+
 def test_unknown_preset_suggests_a_name() -> None:
     with pytest.raises(ConfigError, match="did you mean 'wgan-gp'"):
         load_config("wgan_gp")
