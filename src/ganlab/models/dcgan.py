@@ -16,11 +16,9 @@ from torch import Tensor, nn
 
 from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d, gemm_eligible, same_conv_few_outputs
 from ganlab.models.layers import (
-    ConcatHead,
     ConvDiscriminator,
-    MinibatchHead,
     MinibatchSpec,
-    ProjectionHead,
+    discriminator_head,
     one_hot,
 )
 from ganlab.models.norm_act import norm_act
@@ -172,11 +170,9 @@ class DCGANDiscriminator(ConvDiscriminator):
         minibatch: MinibatchSpec | None = None,
         activation: str = "leaky_relu",
     ) -> None:
-        super().__init__()
+        super().__init__(num_classes, condition)
         in_channels, resolution, _ = shape
-        self.num_classes = num_classes
         slope = ACTIVATION_SLOPES[activation]
-        self.label_channels = bool(num_classes) and condition == "channels"
         base = base_size(resolution)
         n_down = (resolution // base).bit_length() - 1
         widths = [in_channels + (num_classes if self.label_channels else 0)]
@@ -194,17 +190,4 @@ class DCGANDiscriminator(ConvDiscriminator):
             ]
         self.trunk = nn.Sequential(*layers)
         self.feature_dim = widths[-1] * base * base
-        head_classes = num_classes if (num_classes and condition == "dense") else 0
-        self.head: nn.Module
-        if minibatch is not None:  # seed 001 §4.3: the dense layer before the layer is d_head=dense
-            before = dense if head == "dense" else None
-            self.head = MinibatchHead(
-                self.feature_dim, num_classes, condition, before=before, spec=minibatch, slope=slope
-            )
-        elif num_classes and condition == "projection":
-            self.head = ProjectionHead(self.feature_dim, num_classes)
-        else:
-            # head=conv: one k=base conv over the last map, i.e. a linear layer on its flattening.
-            self.head = ConcatHead(
-                self.feature_dim, head_classes, hidden=dense if head == "dense" else None, slope=slope
-            )
+        self.head = discriminator_head(self.feature_dim, num_classes, condition, head, dense, minibatch, slope)

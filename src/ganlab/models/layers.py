@@ -213,14 +213,41 @@ def dcgan_init(module: nn.Module) -> None:
         module.reset_parameters()  # `apply` visits T first; the layer keeps its own initialisation
 
 
+def discriminator_head(
+    features: int,
+    num_classes: int,
+    condition: str,
+    head: str,
+    dense: int,
+    minibatch: MinibatchSpec | None,
+    slope: float,
+) -> nn.Module:
+    """A convolutional D's output on its flattened last map (B, F) -> (B,), dense layers activated with `slope`.
+
+    head=conv is one k=base convolution over the last map, i.e. a linear layer on its flattening; head=dense puts a
+    `dense`-unit layer before it (seed 001 §3.3); minibatch discrimination sits between dense layers (seed 001
+    §4.3, the one before it is head=dense). A dense-conditioned D's one-hot label joins the flattened map (seed
+    001 §2.7); a projection D's label multiplies it (Miyato & Koyama 2018)."""
+    if minibatch is not None:
+        before = dense if head == "dense" else None
+        return MinibatchHead(features, num_classes, condition, before=before, spec=minibatch, slope=slope)
+    if num_classes and condition == "projection":
+        return ProjectionHead(features, num_classes)
+    head_classes = num_classes if condition == "dense" else 0
+    return ConcatHead(features, head_classes, hidden=dense if head == "dense" else None, slope=slope)
+
+
 class ConvDiscriminator(nn.Module):
-    """A convolutional trunk, then a head on its flattened last map; labels as constant input channels when
-    the subclass sets `label_channels` (seed 001 §5.5). Subclasses build `trunk`, `head`, `num_classes`."""
+    """A convolutional trunk, then a head on its flattened last map; labels as constant input channels with
+    condition=channels (seed 001 §5.5). Subclasses build `trunk` and `head` (`discriminator_head`)."""
 
     trunk: nn.Module
     head: nn.Module
-    num_classes: int
-    label_channels: bool
+
+    def __init__(self, num_classes: int, condition: str) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.label_channels = bool(num_classes) and condition == "channels"
 
     def features(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         """Flattened last feature map (B, F)."""

@@ -41,11 +41,9 @@ from torch import Tensor, nn
 from ganlab.models.dcgan import SameConv2d, base_size
 from ganlab.models.gemm_conv import Conv2d
 from ganlab.models.layers import (
-    ConcatHead,
     ConvDiscriminator,
-    MinibatchHead,
     MinibatchSpec,
-    ProjectionHead,
+    discriminator_head,
     one_hot,
 )
 from ganlab.models.norm_act import norm_act
@@ -110,10 +108,8 @@ class UpsamplePoolDiscriminator(ConvDiscriminator):
         condition: str,
         minibatch: MinibatchSpec | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(num_classes, condition)
         in_channels, resolution, _ = shape
-        self.num_classes = num_classes
-        self.label_channels = bool(num_classes) and condition == "channels"
         base = base_size(resolution)
         n_down = (resolution // base).bit_length() - 1
         widths = [in_channels + (num_classes if self.label_channels else 0)]
@@ -124,22 +120,4 @@ class UpsamplePoolDiscriminator(ConvDiscriminator):
             layers += [_stride1_conv(w_in, w_out, norm), nn.MaxPool2d(POOL), *norm_act(norm, w_out, RELU)]
         self.trunk = nn.Sequential(*layers)
         self.feature_dim = widths[-1] * base * base
-        self.head = discriminator_head(self.feature_dim, num_classes, condition, head, dense, minibatch)
-
-
-def discriminator_head(
-    features: int, num_classes: int, condition: str, head: str, dense: int, minibatch: MinibatchSpec | None
-) -> nn.Module:
-    """D's output on the flattened map (B, F) -> (B,), with ReLU in its dense layers.
-
-    head=conv is the table's last row, a 4x4 convolution over the 4x4 map: one linear layer on its flattening;
-    head=dense puts a `dense`-unit layer before it (seed 001 §3.3). A dense-conditioned D's one-hot label joins
-    the flattened map (seed 001 §2.7).
-    """
-    if minibatch is not None:  # seed 001 §4.3
-        before = dense if head == "dense" else None
-        return MinibatchHead(features, num_classes, condition, before=before, spec=minibatch, slope=RELU)
-    if num_classes and condition == "projection":
-        return ProjectionHead(features, num_classes)
-    head_classes = num_classes if condition == "dense" else 0
-    return ConcatHead(features, head_classes, hidden=dense if head == "dense" else None, slope=RELU)
+        self.head = discriminator_head(self.feature_dim, num_classes, condition, head, dense, minibatch, RELU)
