@@ -52,6 +52,20 @@ class ReplayBuffer:
         idx = torch.randint(len(self), (n,), generator=generator, device=device)
         return self.images[idx], None if self.labels is None else self.labels[idx]
 
+    def state_tensors(self, counter: str) -> dict[str, Tensor]:
+        """The images, labels and the count of stores (under the key `counter`) for a checkpoint."""
+        out = {counter: torch.tensor([self.stored], dtype=torch.int64)}
+        if self.images is not None:
+            out["images"] = self.images
+        if self.labels is not None:
+            out["labels"] = self.labels
+        return out
+
+    def load_state_tensors(self, tensors: dict[str, Tensor], counter: str, device: torch.device) -> None:
+        self.stored = int(tensors[counter][0]) if counter in tensors else 0
+        self.images = tensors["images"].to(device) if "images" in tensors else None
+        self.labels = tensors["labels"].to(device) if "labels" in tensors else None
+
 
 class ExperienceReplay(Trick):
     name = "replay"
@@ -74,20 +88,10 @@ class ExperienceReplay(Trick):
         return out, out_labels
 
     def state_tensors(self) -> dict[str, Tensor]:
-        buf = self.buffer
-        out = {"stored": torch.tensor([buf.stored], dtype=torch.int64)}
-        if buf.images is not None:
-            out["images"] = buf.images
-        if buf.labels is not None:
-            out["labels"] = buf.labels
-        return out
+        return self.buffer.state_tensors("stored")
 
     def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
-        buf = self.buffer
-        buf.stored = int(tensors["stored"][0]) if "stored" in tensors else 0
-        device = self.generator.device
-        buf.images = tensors["images"].to(device) if "images" in tensors else None
-        buf.labels = tensors["labels"].to(device) if "labels" in tensors else None
+        self.buffer.load_state_tensors(tensors, "stored", self.generator.device)
 
 
 def fake_side_loss(d_loss: DLoss, fake_logits: Tensor, fake_target: Tensor) -> Tensor:
@@ -105,38 +109,22 @@ class ReplayList(Trick):
 
     def __init__(self, size: int, generator: torch.Generator) -> None:
         self.size, self.generator = size, generator
-        self.images: Tensor | None = None  # (size, ...) float32, allocated at the first image
-        self.labels: Tensor | None = None  # (size,) int64 when labels are kept
-        self.count = 0  # images in the list now
+        self.list = ReplayBuffer(size)  # filled from slot 0 and emptied when handed out: `stored` is its length
 
     def fake_for_d(self, fake: Tensor, labels: Labels, step: int) -> tuple[Tensor, Labels]:
-        if self.images is None:
-            self.images = fake.new_zeros((self.size, *fake.shape[1:]), dtype=torch.float32)
-            self.labels = None if labels is None else labels.new_zeros(self.size)
         pick = torch.randint(len(fake), (1,), generator=self.generator, device=fake.device)  # stays on the device
-        slot = slice(self.count, self.count + 1)
-        self.images[slot] = fake[pick].detach().float()
-        if self.labels is not None and labels is not None:
-            self.labels[slot] = labels[pick]
-        self.count += 1
+        self.list.store(fake[pick], None if labels is None else labels[pick])
         return fake, labels  # D's own fake batch is untouched
 
     def replayed_for_d(self) -> tuple[Tensor, Labels] | None:
-        if self.count < self.size or self.images is None:
+        if self.list.stored < self.size or self.list.images is None:
             return None
-        self.count = 0  # the list empties; its tensors are overwritten from the next batch on
-        return self.images.clone(), None if self.labels is None else self.labels.clone()
+        self.list.stored = 0  # the list empties; its tensors are overwritten from the next batch on
+        labels = self.list.labels
+        return self.list.images.clone(), None if labels is None else labels.clone()
 
     def state_tensors(self) -> dict[str, Tensor]:
-        out = {"count": torch.tensor([self.count], dtype=torch.int64)}
-        if self.images is not None:
-            out["images"] = self.images
-        if self.labels is not None:
-            out["labels"] = self.labels
-        return out
+        return self.list.state_tensors("count")
 
     def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
-        self.count = int(tensors["count"][0]) if "count" in tensors else 0
-        device = self.generator.device
-        self.images = tensors["images"].to(device) if "images" in tensors else None
-        self.labels = tensors["labels"].to(device) if "labels" in tensors else None
+        self.list.load_state_tensors(tensors, "count", self.generator.device)

@@ -59,7 +59,7 @@ def test_one_image_of_each_batch_enters_the_list_and_a_full_list_is_handed_out_o
         expected_ids = torch.tensor([1000.0 * s + picks[s] for s in steps])
         torch.testing.assert_close(images[:, 0, 0, 0], expected_ids)
         torch.testing.assert_close(labels, torch.tensor([picks[s] % 3 for s in steps]))  # its own label
-    assert trick.count == 1
+    assert trick.list.stored == 1  # the 7th image waits in the emptied list
 
 
 def test_list_state_round_trips_exactly() -> None:
