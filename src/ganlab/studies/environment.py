@@ -35,20 +35,11 @@ def source_commit(root: Path | None = None) -> str | None:
     return f"{commit}+changes" if changed else commit
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                return value.strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment() -> dict[str, Any]:
     """The commit, CPU, cores, memory and versions of this process's machine."""
     import torch
+
+    from ganlab.bench.hardware import device_name
 
     try:
         cores = len(os.sched_getaffinity(0))
@@ -61,7 +52,7 @@ def environment() -> dict[str, Any]:
     return {
         "ganlab": ganlab.__version__,
         "commit": source_commit(),
-        "cpu": cpu_name(),
+        "cpu": device_name(torch.device("cpu")),
         "cores": cores,
         "memory_gib": memory_gib,
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,

@@ -128,6 +128,7 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -
     from ganlab.data import load_dataset
     from ganlab.evaluation import PeriodicEvaluator
     from ganlab.train.device import resolve_device
+    from ganlab.train.evaluation_hook import state_sampler
     from ganlab.train.hooks import Hook
     from ganlab.train.loop import Loop
     from ganlab.train.run_dir import RunDir
@@ -169,7 +170,7 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -
             start = time.perf_counter()
             test = load_dataset(cfg.data, "test")
             evaluator = PeriodicEvaluator(cfg, train.to("cpu"), test, dev)
-            sample = _sampler(state)
+            sample = state_sampler(state)
             evaluator(sample, 0)
             first = time.perf_counter() - start
             start = time.perf_counter()
@@ -180,21 +181,6 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -
     finally:
         torch.set_num_threads(threads_before)
     return Probe(step_s, eval_setup_s, eval_sample_s, threads)
-
-
-def _sampler(state: Any) -> Callable[..., Any]:
-    import torch
-
-    from ganlab.viz.grids import render_samples
-
-    gen = torch.Generator(state.device).manual_seed(0)
-
-    def sample(n: int, labels: Any) -> Any:
-        z = torch.randn(n, state.config.model.z_dim, generator=gen, device=state.device)
-        y = None if labels is None else labels.to(state.device)
-        return render_samples(state.sampling_G, z, y).cpu()
-
-    return sample
 
 
 def schedule(seconds: list[float], workers: int) -> float:

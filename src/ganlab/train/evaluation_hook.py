@@ -10,6 +10,7 @@ so a metric that cannot be computed (offline Inception, a wrong name) fails befo
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -54,7 +55,7 @@ class PeriodicEvaluation(Hook):
         if loop.run.evals.exists() and any(r.get("step") == state.step for r in _tail(loop.run.evals)):
             return  # already evaluated at this step (a resume from this very step)
         start = time.perf_counter()
-        values, provenance = self.evaluator(self._sampler(state), state.step)
+        values, provenance = self.evaluator(state_sampler(state), state.step)
         self.seconds += time.perf_counter() - start
         self.count += 1
         row: dict[str, Any] = {
@@ -68,17 +69,6 @@ class PeriodicEvaluation(Hook):
         writer.close()
         loop.tensorboard_scalars(values, "eval")
         self._keep_best(state, loop, values)
-
-    def _sampler(self, state: TrainState):  # noqa: ANN202
-        gen = torch.Generator(state.device).manual_seed(state.config.train.seed + 12_345)
-        G = state.sampling_G
-
-        def sample(n: int, labels: Tensor | None) -> Tensor:
-            z = torch.randn(n, state.config.model.z_dim, generator=gen, device=state.device)
-            y = None if labels is None else labels.to(state.device)
-            return render_samples(G, z, y).cpu()
-
-        return sample
 
     def _keep_best(self, state: TrainState, loop: Loop, values: dict[str, float]) -> None:
         value = values.get(self.best_metric)
@@ -100,6 +90,20 @@ class PeriodicEvaluation(Hook):
         summary["eval_share"] = round(self.seconds / wall, 4) if wall else None
         if self.best is not None:
             summary["best"] = {"metric": self.best_metric, "value": self.best}
+
+
+def state_sampler(state: TrainState) -> Callable[[int, Tensor | None], Tensor]:
+    """n samples (for the given labels) from the state's sampling generator, on the CPU; its noise stream is
+    seeded from train.seed, so every evaluation of a run sees the same z sequence."""
+    gen = torch.Generator(state.device).manual_seed(state.config.train.seed + 12_345)
+    G = state.sampling_G
+
+    def sample(n: int, labels: Tensor | None) -> Tensor:
+        z = torch.randn(n, state.config.model.z_dim, generator=gen, device=state.device)
+        y = None if labels is None else labels.to(state.device)
+        return render_samples(G, z, y).cpu()
+
+    return sample
 
 
 def _tail(path, n: int = 3) -> list[dict[str, Any]]:  # noqa: ANN001
