@@ -28,6 +28,10 @@ def test_study_runs_resumes_and_skips(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "3 of 4 runs to do" not in err and "4 of 4 runs to do" in err  # the partial one is resumed
     index = json.loads((out / "study.json").read_text())
     assert [c["status"] for c in index["cells"]] == ["finished"] * 4
+    timing = index["timing"]  # the probe's estimate beside the measured time, and where it ran
+    assert timing["estimate"]["wall_s"] > 0 and set(timing["estimate"]["runs"]) == {c["run"] for c in index["cells"]}
+    assert timing["wall_s"] > 0 and timing["sessions"][-1]["environment"]["cores"] >= 1
+    assert "estimated wall time of the whole study" in err
     assert {c["run"] for c in index["cells"]} == {"gan-seed0", "gan-seed1", "wgan-gp-seed0", "wgan-gp-seed1"}
     for cell in index["cells"]:
         run = out / cell["run"]

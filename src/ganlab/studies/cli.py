@@ -149,6 +149,7 @@ def study(
     from ganlab.config import parse_set
     from ganlab.errors import ConfigError
     from ganlab.studies.grid import load_study, plan_study, study_names
+    from ganlab.studies.index import read_index
     from ganlab.studies.runner import StudyError, check_mismatch, run_study, survey
 
     if list_only:
@@ -177,7 +178,9 @@ def study(
         return
     check_mismatch(plan, statuses)
     planned = None
-    if estimate and any(s in ("new", "partial") for s, _ in statuses):
+    # the estimate made before the study's first training is kept (study.json): a resumed study is not re-probed
+    estimated = ((read_index(plan.out) or {}).get("timing") or {}).get("estimate")
+    if estimate and not estimated and any(s in ("new", "partial") for s, _ in statuses):
         planned = estimate_quietly(plan, workers, device)
     todo = sum(1 for s, _ in statuses if s in ("new", "partial", "trained"))
     note(
