@@ -34,14 +34,23 @@ def note(message: str) -> None:
     click.echo(f"ganlab: {message}", err=True)
 
 
+SHORT_HELP = {  # one line each, short enough for `ganlab --help` not to wrap
+    "bench": "Training throughput here: steps/s, images/s, time per phase.",
+    "report": "Write one HTML report of the runs, studies and toys in DIRs.",
+    "study": "Run a study: a grid of trainings judged against its claims.",
+    "toy": "Run an illustrative experiment of the sources on 2-D data.",
+}
+
+
 class LazyGroup(click.Group):
-    """Commands living in other packages, imported only when used (keeps `ganlab --help` fast)."""
+    """Commands living in other packages, imported only when used (keeps `ganlab --help` fast): `--help`
+    lists them with their SHORT_HELP, which each command also declares as its own `short_help`."""
 
     LAZY = {
-        "toy": ("ganlab.toys.cli", "toy"),
-        "study": ("ganlab.studies.cli", "study"),
-        "report": ("ganlab.report.cli", "report"),
         "bench": ("ganlab.bench", "bench"),
+        "report": ("ganlab.report.cli", "report"),
+        "study": ("ganlab.studies.cli", "study"),
+        "toy": ("ganlab.toys.cli", "toy"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -54,6 +63,18 @@ class LazyGroup(click.Group):
             module, attr = self.LAZY[name]
             return getattr(importlib.import_module(module), attr)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.LAZY:
+                rows.append((name, SHORT_HELP[name]))
+            else:
+                command = super().get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT)
@@ -171,11 +192,12 @@ def _report_run(run: Any) -> None:
 @cli.command(context_settings=CONTEXT)
 def presets() -> None:
     """List the presets with a one-line description and the source section they follow."""
-    from ganlab.config import load_config, preset_names
+    from ganlab.config import preset_summaries
 
-    for name in preset_names():
-        cfg = load_config(name)
-        click.echo(f"{name:<12} {cfg.description}  [{cfg.source}]")
+    rows = preset_summaries()
+    width = max(len(name) for name, _, _ in rows)
+    for name, description, source in rows:
+        click.echo(f"{name:<{width}}  {description}  [{source}]")
 
 
 # --- sample -------------------------------------------------------------------------------------------

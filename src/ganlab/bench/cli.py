@@ -9,12 +9,13 @@ from typing import Any
 import click
 
 from ganlab.bench.phases import PHASES
+from ganlab.cli import SHORT_HELP
 
 DEFAULT_CONFIGS = ("gan", "dcgan", "wgan", "wgan-gp")  # at their source batch sizes, on Fashion-MNIST
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, short_help=SHORT_HELP["bench"])
 @click.argument("configs", nargs=-1, metavar="[CONFIG ...]")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="override a config key in every CONFIG")
 @click.option("--seconds", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="measured window")

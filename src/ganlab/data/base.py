@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Literal
 
 from ganlab.config.schema import DataConfig
 from ganlab.registry import Registry
+
+if TYPE_CHECKING:  # torch is imported when data is loaded, not when `ganlab data list` reads the catalogue
+    import torch
+    from torch import Tensor
 
 Split = Literal["train", "test"]
 

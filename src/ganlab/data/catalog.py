@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ganlab.config.schema import DataConfig
-from ganlab.data.load import load_dataset
 from ganlab.registry import Registry
 
 
@@ -52,6 +51,8 @@ def describe_datasets() -> list[dict[str, Any]]:
 
 def check_dataset(name: str, root: str | None = None) -> dict[str, Any]:
     """Load both splits of `name` from local files (no download); DataError saying where it looked when missing."""
+    from ganlab.data.load import load_dataset
+
     info = INFO.get(name, key="data.name")
     cfg = DataConfig(name=name, root=root, download=False)
     train = load_dataset(cfg, "train")

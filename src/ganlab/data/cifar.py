@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from ganlab.config.schema import DataConfig
 from ganlab.data import locate
@@ -109,6 +108,8 @@ def find(root: str | None, split: Split) -> locate.Search:
 @DATASETS.register(NAME)
 def load_cifar10(cfg: DataConfig, split: Split) -> Dataset:
     """The whole split as uint8 (N, 3, 32, 32) with int64 labels."""
+    import torch
+
     result = find(cfg.root, split)
     if result.found is None and cfg.download:
         locate.try_download(NAME, fetch, lambda d: serves(split)(d / FOLDER), result)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import torch
-
 from ganlab.config.schema import DataConfig
 from ganlab.data.base import DATASETS, Dataset, Split
 from ganlab.data.catalog import INFO, DatasetInfo, always
@@ -19,6 +17,7 @@ SOURCE = "scikit-learn load_digits (bundled)"
 @DATASETS.register(NAME)
 def load_digits(cfg: DataConfig, split: Split) -> Dataset:
     """The 8x8 digits as uint8 (N, 1, 8, 8) scaled from 0..16 to 0..255, with int64 labels."""
+    import torch
     from sklearn.datasets import load_digits as sklearn_digits
 
     bunch = sklearn_digits()

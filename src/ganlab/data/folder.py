@@ -9,15 +9,18 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image
 
 from ganlab.config.schema import DataConfig
 from ganlab.data.base import DATASETS, Dataset, Split
 from ganlab.data.catalog import INFO, DatasetInfo
 from ganlab.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import torch
 
 NAME = "folder"
 SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"})
@@ -121,6 +124,8 @@ def decode_all(files: list[Path], resolution: int | None, limit: int | None) -> 
 
 def stack(arrays: list[np.ndarray]) -> torch.Tensor:
     """uint8 (N, C, H, W): one channel if every image is grayscale, else three (gray ones repeated)."""
+    import torch
+
     if all(a.ndim == 2 for a in arrays):
         return torch.from_numpy(np.stack(arrays)).unsqueeze(1)
     rgb = [np.repeat(a[:, :, None], 3, axis=2) if a.ndim == 2 else a for a in arrays]
@@ -129,6 +134,8 @@ def stack(arrays: list[np.ndarray]) -> torch.Tensor:
 
 def load_images(root: Path, resolution: int | None, limit: int | None, name: str = NAME) -> Dataset:
     """Every readable image under `root` (the first `limit` when given) as one uint8 Dataset."""
+    import torch
+
     if not root.is_dir():
         raise DataError(f"{name}: {root} is not a directory ({HOW})")
     files, labels, classes = list_images(root)

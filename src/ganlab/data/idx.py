@@ -12,15 +12,18 @@ import struct
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from ganlab.config.schema import DataConfig
 from ganlab.data import locate
 from ganlab.data.base import DATASETS, Dataset, Loader, Split
 from ganlab.data.catalog import INFO, DatasetInfo
 from ganlab.errors import DataError
+
+if TYPE_CHECKING:
+    import torch
 
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions (N, rows, cols)
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension (N,)
@@ -81,6 +84,8 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
 
 def read_split(directory: Path, split: Split) -> tuple[torch.Tensor, torch.Tensor]:
     """Images uint8 (N, 1, H, W) and labels int64 (N,) of one split in `directory`."""
+    import torch
+
     images_path, labels_path = (idx_file(directory, stem) for stem in FILES[split])
     assert images_path is not None and labels_path is not None  # `serves` checked both
     images = read_idx(images_path, IMAGES_MAGIC)

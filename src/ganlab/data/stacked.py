@@ -7,13 +7,15 @@ After Stacked MNIST (Metz et al. 2017, VEEGAN, PacGAN), used to count modes. The
 from __future__ import annotations
 
 from dataclasses import replace
-
-import torch
+from typing import TYPE_CHECKING
 
 from ganlab.config.schema import DataConfig
 from ganlab.data import idx
 from ganlab.data.base import DATASETS, Dataset, Split
 from ganlab.data.catalog import INFO, DatasetInfo
+
+if TYPE_CHECKING:
+    import torch
 
 NAME = "stacked-fashion-mnist"
 BASE = "fashion-mnist"
@@ -25,6 +27,8 @@ SPLIT_SEEDS = {"train": 0, "test": 1}  # fixed: the stacking is part of the data
 
 def mode_ids(base_labels: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """Mode id (M,) of each stacked sample: its base classes read as base-10 digits, channel 0 first."""
+    import torch
+
     weights = BASE_CLASSES ** torch.arange(STACK - 1, -1, -1)  # (100, 10, 1)
     return (base_labels[index] * weights).sum(dim=1)
 
@@ -32,6 +36,8 @@ def mode_ids(base_labels: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 @DATASETS.register(NAME)
 def load_stacked(cfg: DataConfig, split: Split) -> Dataset:
     """As many stacked samples as the base split has images, drawn with the split's fixed seed."""
+    import torch
+
     base = DATASETS.get(BASE)(replace(cfg, name=BASE), split)
     assert base.labels is not None  # Fashion-MNIST is labelled
     gen = torch.Generator().manual_seed(SPLIT_SEEDS[split])

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from ganlab.config.schema import DataConfig
 from ganlab.data.base import DATASETS, Dataset, Split
 from ganlab.data.catalog import INFO, DatasetInfo, always
 from ganlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 SPLIT_SEEDS = {"train": 0, "test": 1}  # fixed: the data is part of the experiment, not of the run's seed
 SOURCE = "generated"
@@ -25,17 +27,21 @@ SWISS_NOISE, SWISS_SCALE = 0.25, 7.5  # Gulrajani's toy code: make_swiss_roll(no
 SCURVE_NOISE = 0.01  # seed 000 Appendix A: "an S-shaped curve with Gaussian noise of standard deviation 0.01"
 
 # (n, noise std, generator) -> (points (n, 2), mode labels (n,) or None)
-Sampler = Callable[[int, float, torch.Generator], tuple[Tensor, Tensor | None]]
+Sampler = Callable[[int, float, "torch.Generator"], tuple["Tensor", "Tensor | None"]]
 
 
 def ring_centers() -> Tensor:
     """(8, 2) float32: the 8gaussians modes, at angles 2*pi*k/8 on the circle of radius 2."""
+    import torch
+
     angles = torch.arange(RING_MODES, dtype=torch.float64) * (2 * math.pi / RING_MODES)
     return (RING_RADIUS * torch.stack([angles.cos(), angles.sin()], dim=1)).float()
 
 
 def grid_centers() -> Tensor:
     """(25, 2) float32: the 25gaussians modes, row-major over the grid {-4, -2, 0, 2, 4}^2."""
+    import torch
+
     values = torch.tensor(GRID_VALUES)
     return torch.cartesian_prod(values, values)
 
@@ -58,6 +64,8 @@ def mixture(name: str) -> Sampler:
     """Sampler of a mixture: a uniformly drawn mode plus isotropic Gaussian noise; labels are the mode index."""
 
     def sample(n: int, std: float, gen: torch.Generator) -> tuple[Tensor, Tensor | None]:
+        import torch
+
         centers = CENTERS[name][0]()
         modes = torch.randint(0, len(centers), (n,), generator=gen)
         return centers[modes] + std * torch.randn(n, 2, generator=gen), modes
@@ -67,6 +75,8 @@ def mixture(name: str) -> Sampler:
 
 def swissroll(n: int, std: float, gen: torch.Generator) -> tuple[Tensor, Tensor | None]:
     """sklearn's make_swiss_roll projected on (x, z), noise added before dividing by 7.5 as in Gulrajani's code."""
+    import torch
+
     t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=gen))
     points = torch.stack([t * t.cos(), t * t.sin()], dim=1) + std * torch.randn(n, 2, generator=gen)
     return points / SWISS_SCALE, None
@@ -74,6 +84,8 @@ def swissroll(n: int, std: float, gen: torch.Generator) -> tuple[Tensor, Tensor 
 
 def scurve(n: int, std: float, gen: torch.Generator) -> tuple[Tensor, Tensor | None]:
     """sklearn's make_s_curve projected on (x, z): an S spanning [-1, 1] x [-2, 2], plus Gaussian noise."""
+    import torch
+
     t = 3 * math.pi * (torch.rand(n, generator=gen) - 0.5)
     points = torch.stack([t.sin(), t.sign() * (t.cos() - 1)], dim=1)
     return points + std * torch.randn(n, 2, generator=gen), None
@@ -91,6 +103,8 @@ def toy_loader(name: str) -> Callable[[DataConfig, Split], Dataset]:
     """The loader of one toy set: `data.points` float32 points (N, 2), drawn once with the split's fixed seed."""
 
     def load(cfg: DataConfig, split: Split) -> Dataset:
+        import torch
+
         sampler, default_std, num_classes = SETS[name]
         gen = torch.Generator().manual_seed(SPLIT_SEEDS[split])
         std = default_std if cfg.noise is None else cfg.noise

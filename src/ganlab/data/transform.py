@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-
-import torch
-import torch.nn.functional as F
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from ganlab.data.base import Dataset
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma weights, as PIL's convert("L") uses
 RESIZE_CHUNK = 2048  # images resized per interpolate call: bounds the float32 copy to a few hundred MB
@@ -26,6 +26,8 @@ def first_n(data: Dataset, n: int) -> Dataset:
 
 def to_gray(x: Tensor) -> Tensor:
     """uint8 (N, 3, H, W) -> uint8 (N, 1, H, W) by BT.601 luminance, rounded."""
+    import torch
+
     weights = torch.tensor(LUMA).view(1, 3, 1, 1)
     return (x.float() * weights).sum(dim=1, keepdim=True).round_().clamp_(0, 255).to(torch.uint8)
 
@@ -39,6 +41,9 @@ def to_rgb(x: Tensor) -> Tensor:
 
 def resize(x: Tensor, side: int) -> Tensor:
     """uint8 (N, C, H, W) -> uint8 (N, C, side, side): antialiased bilinear on float, in chunks, rounded back."""
+    import torch
+    import torch.nn.functional as F
+
     out = torch.empty((len(x), x.shape[1], side, side), dtype=torch.uint8)
     for start in range(0, len(x), RESIZE_CHUNK):
         chunk = x[start : start + RESIZE_CHUNK].float()

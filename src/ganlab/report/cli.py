@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ganlab.cli import CONTEXT
+from ganlab.cli import CONTEXT, SHORT_HELP
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, short_help=SHORT_HELP["report"])
 @click.argument("directories", metavar="DIR...", nargs=-1, required=True)
 @click.option(
     "-o",

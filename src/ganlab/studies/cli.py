@@ -10,7 +10,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from ganlab.cli import CONTEXT, SET_HELP, note
+from ganlab.cli import CONTEXT, SET_HELP, SHORT_HELP, note
 
 
 def _default_out(name: str, scale: str) -> Path:
@@ -91,7 +91,7 @@ def _describe(result: dict[str, Any]) -> str:
     return "; ".join(p for p in parts if p)
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, short_help=SHORT_HELP["study"])
 @click.argument("study_ref", metavar="STUDY", required=False)
 @click.option(
     "--out",

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
+from ganlab.cli import SHORT_HELP
+
 TOY_NAMES = ["js-vs-emd", "critic-1d", "critic-surface", "clipping-depth", "generator-gradient", "mixture"]
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(context_settings={"help_option_names": ["-h", "--help"]}, short_help=SHORT_HELP["toy"])
 @click.argument("name", type=click.Choice(TOY_NAMES))
 @click.option(
     "--out", type=click.Path(file_okay=False), help="folder for the figures and JSON (default runs/toys/NAME)"

@@ -1,0 +1,51 @@
+"""Commands that compute nothing start without torch or scipy (issue: a newcomer's first hour): the import
+graph is what keeps them fast, so the test checks the modules loaded, and `benchmarks/startup.py` the time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ganlab.config import load_config, preset_names, preset_summaries
+
+PROBE = """
+import sys
+from ganlab.cli import main
+try:
+    main({argv!r})
+except SystemExit as exc:
+    assert exc.code in (0, None), exc.code
+heavy = sorted(m for m in ("torch", "scipy", "torchvision", "matplotlib") if m in sys.modules)
+print("HEAVY=" + ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["presets"], ["data", "list"], ["data", "--help"], ["--version"]])
+def test_commands_that_compute_nothing_import_no_torch_or_scipy(argv: list[str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=argv)], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_presets_listing_matches_the_fully_checked_configs() -> None:
+    rows = preset_summaries()
+    assert [name for name, _, _ in rows] == preset_names()
+    for name, description, source in rows:
+        cfg = load_config(name)
+        assert (description, source) == (cfg.description, cfg.source)
+        assert description and source
+
+
+def test_help_lists_every_command_with_its_own_short_help() -> None:
+    from click.testing import CliRunner
+
+    from ganlab.cli import SHORT_HELP, cli
+
+    listing = CliRunner().invoke(cli, ["--help"]).output
+    for name, text in SHORT_HELP.items():
+        command = cli.get_command(None, name)  # type: ignore[arg-type]
+        assert command is not None and command.short_help == text
+        assert f"{name}" in listing and text in listing
