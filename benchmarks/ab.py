@@ -4,7 +4,7 @@
 
 Each variant gets its own TrainState; rounds of `--steps` generator steps (their critic steps included)
 alternate between variants, so load from other processes hits all of them alike; the ratio of the median
-round times is reported against the first variant. Uses ganlab.train.step.d_step/g_step themselves.
+round times is reported against the first variant. Uses ganlab.training.step.d_step/g_step themselves.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from common import save
 from ganlab.bench.hardware import synchronizer
 from ganlab.config import load_config, parse_set
 from ganlab.data import load_dataset
-from ganlab.train.device import resolve_device
-from ganlab.train.state import TrainState, build_state
-from ganlab.train.step import critic_updates, d_step, g_step
+from ganlab.training.device import resolve_device
+from ganlab.training.state import TrainState, build_state
+from ganlab.training.step import critic_updates, d_step, g_step
 
 
 def gen_step(state: TrainState) -> None:

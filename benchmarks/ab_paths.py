@@ -25,7 +25,7 @@ from ganlab.config import load_config
 from ganlab.data import load_dataset
 from ganlab.models import dcgan, gemm_conv
 from ganlab.models.norm_act import set_fused_norm
-from ganlab.train.state import TrainState, build_state
+from ganlab.training.state import TrainState, build_state
 
 CONV_ON = (gemm_conv.GEMM_MAX_SIDE, gemm_conv.FEW_CHANNELS, dcgan.gemm_eligible)
 CONV_OFF = (0, 0, lambda x, small_side: False)

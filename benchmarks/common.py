@@ -21,7 +21,7 @@ def conditions() -> dict[str, Any]:
     import torch
 
     from ganlab.bench.hardware import bf16_support, device_name
-    from ganlab.train.device import resolve_device
+    from ganlab.training.device import resolve_device
 
     device = resolve_device("auto")
     return {

@@ -24,8 +24,8 @@ SIDES = (28, 32, 64)
 CHILD = """
 import json, sys, torch
 from ganlab.config import load_config
-from ganlab.train import train
-from ganlab.train.device import resolve_device
+from ganlab.training import train
+from ganlab.training.device import resolve_device
 overrides, out, device = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 cfg = load_config(overrides.pop("config"), overrides)
 train(cfg, out=out, device=device)

@@ -11,12 +11,12 @@ if TYPE_CHECKING:
     from ganlab.config import Config, load_config
     from ganlab.evaluation import evaluate
     from ganlab.run import Run, load_run
-    from ganlab.train import train
+    from ganlab.training import train
 
 _LAZY = {
     "load_config": "ganlab.config",
     "Config": "ganlab.config",
-    "train": "ganlab.train",
+    "train": "ganlab.training",
     "load_run": "ganlab.run",
     "Run": "ganlab.run",
     "evaluate": "ganlab.evaluation",

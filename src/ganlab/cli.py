@@ -127,8 +127,8 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     """Train one model. CONFIG is a preset name (`ganlab presets`) or a YAML file."""
     from ganlab.config import dump_yaml
     from ganlab.errors import ConfigError, Interrupted
-    from ganlab.train import default_out
-    from ganlab.train import train as run_training
+    from ganlab.training import default_out
+    from ganlab.training import train as run_training
 
     if config is None:
         if not (resume and out):
@@ -141,9 +141,7 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     out_dir = (Path(out) if out else default_out(cfg)).expanduser().resolve()
     announce = _announce(f"{'resuming' if resume else 'training'} {cfg.name} into {out_dir}")
     try:
-        run = run_training(
-            cfg, out=out_dir, resume=resume, device=device, hooks=[announce], progress=sys.stderr.isatty()
-        )
+        run = run_training(cfg, out=out_dir, resume=resume, device=device, hooks=[announce], progress=True)
     except Interrupted:
         note(f"checkpoint written; continue with: ganlab train --resume --out {out_dir}")
         raise
@@ -158,7 +156,7 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
 
 def _announce(message: str) -> Any:
     """A hook saying where the run goes once its directory is taken (a refused --out prints only the error)."""
-    from ganlab.train.hooks import Hook  # imports torch: only when training
+    from ganlab.training.hooks import Hook  # imports torch: only when training
 
     class Announce(Hook):
         def on_start(self, state: Any, loop: Any) -> None:

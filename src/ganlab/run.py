@@ -14,8 +14,8 @@ from ganlab.config.loading import load_config
 from ganlab.config.schema import Config
 from ganlab.errors import CheckpointError, ConfigError, RunDirError
 from ganlab.models import build_models
-from ganlab.train.checkpoint import load_latest
-from ganlab.train.run_dir import RunDir, read_jsonl
+from ganlab.training.checkpoint import load_latest
+from ganlab.training.run_dir import RunDir, read_jsonl
 from ganlab.viz.grids import render_samples
 
 

@@ -24,7 +24,7 @@ from ganlab.config import load_config
 from ganlab.evaluation import evaluate, load_reference, matching_labels
 from ganlab.metrics import compute_metrics
 from ganlab.run import Run
-from ganlab.train import train
+from ganlab.training import train
 
 NUM_CLASSES = 10
 SAMPLES = 1000

@@ -86,7 +86,7 @@ def test_two_process_training_equals_single_process(tmp_path: Path) -> None:
 
 def test_global_batch_must_split_evenly() -> None:
     from ganlab.errors import ConfigError
-    from ganlab.train.distributed import World
+    from ganlab.training.distributed import World
 
     assert World(rank=1, size=2).local_batch(16) == 8
     with pytest.raises(ConfigError, match="train.batch_size"):

@@ -57,8 +57,8 @@ def _install_pause(point: str, nth: int) -> None:
     """Make the `nth` arrival at `point` print PAUSED and sleep, so the test can SIGKILL it right there."""
     import torchvision.utils
 
-    import ganlab.train.checkpoint as ck
-    import ganlab.train.run_dir as rd
+    import ganlab.training.checkpoint as ck
+    import ganlab.training.run_dir as rd
 
     seen = {"n": 0}
 

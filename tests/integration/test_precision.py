@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 from ganlab.config import load_config
 from ganlab.models import build_models
 from ganlab.run import load_run
-from ganlab.train import train
+from ganlab.training import train
 
 TINY = {
     "data.name": "digits",

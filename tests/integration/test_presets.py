@@ -11,7 +11,7 @@ import torch
 
 from ganlab.config import load_config, preset_names
 from ganlab.run import load_run
-from ganlab.train import train
+from ganlab.training import train
 
 TINY = {
     "train.steps": 2,

@@ -20,13 +20,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-import ganlab.train.loop as loop_module
+import ganlab.training.loop as loop_module
 from ganlab.cli import main
 from ganlab.config import load_config
 from ganlab.errors import Interrupted
 from ganlab.run import load_run
-from ganlab.train import train
-from ganlab.train.checkpoint import load_latest, step_dirs
+from ganlab.training import train
+from ganlab.training.checkpoint import load_latest, step_dirs
 
 TINY = {
     "data.name": "digits",
@@ -312,7 +312,7 @@ def test_steps_between_log_steps_read_nothing_back_from_the_device(
 def test_full_disk_during_a_checkpoint_keeps_the_previous_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import ganlab.train.checkpoint as ck
+    import ganlab.training.checkpoint as ck
 
     real = ck.write_bytes_durably
 

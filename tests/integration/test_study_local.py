@@ -11,7 +11,7 @@ from tests.cli_helpers import run_cli
 from tests.integration.study_helpers import tiny_study, write_study
 
 from ganlab.studies import load_study, plan_study
-from ganlab.train import train
+from ganlab.training import train
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ import torch
 
 from ganlab.config import load_config
 from ganlab.run import load_run
-from ganlab.train import train
-from ganlab.train.checkpoint import load_latest
+from ganlab.training import train
+from ganlab.training.checkpoint import load_latest
 
 TINY: dict[str, Any] = {
     "train.batch_size": 16,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ganlab.config import load_config
-from ganlab.train import train
+from ganlab.training import train
 
 TINY: dict[str, Any] = {
     "train.batch_size": 16,

@@ -49,3 +49,18 @@ def test_help_lists_every_command_with_its_own_short_help() -> None:
         command = cli.get_command(None, name)  # type: ignore[arg-type]
         assert command is not None and command.short_help == text
         assert f"{name}" in listing and text in listing
+
+
+def test_the_top_level_api_names_stay_functions_after_their_packages_are_imported() -> None:
+    """`ganlab.train` once was the subpackage as soon as anything imported it (the README's Python API broke
+    after `ganlab.load_config`); the training package is `ganlab.training` now."""
+    code = (
+        "import ganlab\n"
+        "ganlab.load_config('demo')\n"
+        "import ganlab.training, ganlab.evaluation, ganlab.run, ganlab.config\n"
+        "from ganlab import train, evaluate, load_run, load_config\n"
+        "assert all(callable(f) for f in (ganlab.train, ganlab.evaluate, ganlab.load_run, train, evaluate, load_run))\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "ok"

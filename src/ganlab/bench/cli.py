@@ -35,7 +35,7 @@ def bench(
     from ganlab.bench.hardware import bf16_support, device_name
     from ganlab.bench.runner import BenchSettings, DataCache, bench_config
     from ganlab.config import load_config, parse_set
-    from ganlab.train.device import resolve_device
+    from ganlab.training.device import resolve_device
 
     dev = resolve_device(device)
     overrides = parse_set(list(sets))

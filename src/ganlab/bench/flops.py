@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from torch.utils.flop_counter import FlopCounterMode
 
-from ganlab.train.state import TrainState
-from ganlab.train.step import critic_updates, d_step, g_step
+from ganlab.training.state import TrainState
+from ganlab.training.step import critic_updates, d_step, g_step
 
 CONV_OPS = ("convolution", "convolution_backward", "_convolution", "convolution_overrideable")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ganlab.train.device import autocast
+from ganlab.training.device import autocast
 
 MATMUL_SIDE = 2048
 # (in_channels, out_channels, input side) of the strided convolutions of seed 000's 64x64 DCGAN critic.

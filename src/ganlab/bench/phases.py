@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ganlab.train.loop import Loop
+from ganlab.training.loop import Loop
 
 # Phase names, in the order they are printed; "loop" is the rest of the wall time.
 PHASES = ("data", "fake_batch", "d_forward_backward", "penalty", "g_step", "optimizer", "logging", "watch", "loop")
@@ -87,8 +87,8 @@ def patched(targets: list[tuple[Any, str, Phase]], clock: PhaseClock) -> Iterato
 
 def loop_targets(loop: Loop) -> list[tuple[Any, str, Phase]]:
     """Every piece of one training step the bench times, as (owner, attribute, phase)."""
-    import ganlab.train.loop as loop_module
-    import ganlab.train.step as step_module
+    import ganlab.training.loop as loop_module
+    import ganlab.training.step as step_module
 
     state = loop.state
     targets: list[tuple[Any, str, Phase]] = [

@@ -1,6 +1,6 @@
 """One benchmark: the real training loop of a config for a warm-up and a fixed window, measured.
 
-The loop is `ganlab.train.loop.Loop.fit` itself, with no hooks but the bench's window hook, in a
+The loop is `ganlab.training.loop.Loop.fit` itself, with no hooks but the bench's window hook, in a
 throwaway run directory; checkpoints and sample grids are taken out of the window and their cost added
 back amortised over their cadence, so the phase shares cover everything a real run spends per step
 except periodic evaluation (measured by benchmarks/eval_cost.py).
@@ -32,11 +32,11 @@ from ganlab.data import load_dataset
 from ganlab.data.base import Dataset
 from ganlab.lipschitz import Lipschitz
 from ganlab.models.norm_act import BatchNormAct2d, fused_norm_available
-from ganlab.train.hooks import Hook
-from ganlab.train.loop import Loop
-from ganlab.train.run_dir import RunDir
-from ganlab.train.state import TrainState, build_state
-from ganlab.train.step import d_step
+from ganlab.training.hooks import Hook
+from ganlab.training.loop import Loop
+from ganlab.training.run_dir import RunDir
+from ganlab.training.state import TrainState, build_state
+from ganlab.training.step import d_step
 
 NEVER = 10**9  # steps: "not within the bench"
 

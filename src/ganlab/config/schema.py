@@ -13,7 +13,7 @@ def opt(default: Any, help: str, **extra: Any) -> Any:
     """A dataclass field with a default and a one-line meaning (shown in docs/config.md).
 
     `added=True` marks a key added after runs with checkpoints existed: at its default it is left out of a
-    checkpoint's config digest (`ganlab.train.snapshot.training_identity`), so those runs still resume."""
+    checkpoint's config digest (`ganlab.training.snapshot.training_identity`), so those runs still resume."""
     if isinstance(default, (list, dict)):
         factory: Any = lambda d=default: type(d)(d)  # noqa: E731 - a fresh copy per instance
         return field(default_factory=factory, metadata={"help": help, **extra})

@@ -11,12 +11,12 @@ from torch import Tensor
 from ganlab.config.schema import Config
 from ganlab.diagnostics.rules import EVAL_RULES, METRICS_RULES, Finding, Row, RuleContext
 from ganlab.diagnostics.scalars import buffers_kept, clipped_share, critic_estimate
-from ganlab.train.hooks import Hook
-from ganlab.train.run_dir import read_jsonl
+from ganlab.training.hooks import Hook
+from ganlab.training.run_dir import read_jsonl
 
 if TYPE_CHECKING:
-    from ganlab.train.loop import Loop
-    from ganlab.train.state import TrainState
+    from ganlab.training.loop import Loop
+    from ganlab.training.state import TrainState
 
 HISTORY_ROWS = 500  # rows the rules see: a peak "so far" is the peak of the last 500 logged rows
 

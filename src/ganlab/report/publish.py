@@ -175,7 +175,7 @@ def _fmt(value: float | None, digits: int = 4) -> str:
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
-    from ganlab.studies.estimate import format_duration
+    from ganlab.progress import format_duration
 
     return format_duration(float(seconds))
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from tqdm import tqdm
 
 from ganlab.cli import CONTEXT, SET_HELP, SHORT_HELP, note
+from ganlab.progress import Progress
 
 
 def _default_out(name: str, scale: str) -> Path:
@@ -48,7 +47,8 @@ def print_plan(plan: Any, statuses: list[tuple[str, str]], full: bool) -> None:
 
 def print_estimates(plan: Any, full_plan: Any, workers: int, device: str) -> None:
     """Probe each distinct model and print the estimated wall time at the plan's scale and at full scale."""
-    from ganlab.studies.estimate import estimate_plan, format_duration
+    from ganlab.progress import format_duration
+    from ganlab.studies.estimate import estimate_plan
 
     def probed(cell: Any, probe: Any) -> None:
         click.echo(
@@ -77,7 +77,8 @@ def print_estimates(plan: Any, full_plan: Any, workers: int, device: str) -> Non
 
 def estimate_quietly(plan: Any, workers: int, device: str) -> dict[str, Any]:
     """The plan's estimate for study.json, probed before the runs start (one line on stderr)."""
-    from ganlab.studies.estimate import estimate_plan, format_duration
+    from ganlab.progress import format_duration
+    from ganlab.studies.estimate import estimate_plan
 
     result = estimate_plan(plan, workers, device)
     note(f"estimated wall time of the whole study: {format_duration(result.wall_s)} (probe of each model)")
@@ -187,17 +188,18 @@ def study(
         f"study {plan.study.name} at the {scale} scale: {todo} of {len(plan.cells)} runs to do in {plan.out} "
         f"({backend}, {workers} worker{'s' * (workers > 1)}, train.threads={plan.threads})"
     )
-    inline = backend == "local" and workers == 1  # then each training shows its own step bar
-    bar = None if inline else tqdm(total=todo, unit="run", desc=plan.study.name, dynamic_ncols=True)
+    inline = backend == "local" and workers == 1  # then each training shows where it is itself
+    # runs take minutes: in a log, a line a minute over the whole study beside each run's own line when it ends
+    bar = Progress(todo, plan.study.name, "run", "off" if inline else True, every=60.0)
     done = [0]
 
     def report(cell: Any, result: dict[str, Any]) -> None:
         done[0] += 1
         line = f"ganlab: [{done[0]}/{todo}] {cell.run}: {_describe(result)}"
-        if bar is None:
+        if inline:
             click.echo(line, err=True)
         else:
-            bar.write(line, file=sys.stderr)
+            bar.write(line)
             bar.update()
 
     try:
@@ -205,8 +207,7 @@ def study(
             plan, backend, workers, device, ray_address, overrides, report, progress=inline, estimate=planned
         )
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     for record in outcome.records:
         metrics = ", ".join(f"{k}={v:.4g}" for k, v in (record["metrics"] or {}).items())
         click.echo(f"{record['run']:<40} {record['status']:<10} {metrics}")

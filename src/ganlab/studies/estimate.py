@@ -46,7 +46,7 @@ class Probe:
         """Wall seconds of one run of `config` and its final evaluation. The steps of the seed 001 §5.3.1
         critic boost add their extra critic steps, each costed as a step's share of one of its n_critic + 1
         network updates (the probe itself runs with the boost off)."""
-        from ganlab.train.step import critic_updates
+        from ganlab.training.step import critic_updates
 
         train = config.train
         steps = train.steps
@@ -127,12 +127,12 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -
     from ganlab.bench.hardware import synchronizer
     from ganlab.data import load_dataset
     from ganlab.evaluation import PeriodicEvaluator
-    from ganlab.train.device import resolve_device
-    from ganlab.train.evaluation_hook import state_sampler
-    from ganlab.train.hooks import Hook
-    from ganlab.train.loop import Loop
-    from ganlab.train.run_dir import RunDir
-    from ganlab.train.state import build_state
+    from ganlab.training.device import resolve_device
+    from ganlab.training.evaluation_hook import state_sampler
+    from ganlab.training.hooks import Hook
+    from ganlab.training.loop import Loop
+    from ganlab.training.run_dir import RunDir
+    from ganlab.training.state import build_state
 
     dev = resolve_device(device)
     threads_before = torch.get_num_threads()
@@ -213,14 +213,3 @@ def estimate_plan(
         used[key] = known[key]
         runs[cell.run] = known[key].run_seconds(cell.config, cell.metrics, plan.samples)
     return Estimate(runs, schedule(list(runs.values()), workers), workers, used)
-
-
-def format_duration(seconds: float) -> str:
-    """`45 s`, `12 min`, `3.4 h`, `41 days`."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 72 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.0f} days"

@@ -10,7 +10,7 @@ from typing import Any
 from ganlab.errors import ConfigError
 from ganlab.studies.grid import Plan, diff
 from ganlab.studies.jobs import read_eval, read_summary
-from ganlab.train.checkpoint import write_json_atomic
+from ganlab.training.checkpoint import write_json_atomic
 
 INDEX = "study.json"
 FORMAT = "ganlab-study-1"

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from ganlab.progress import Mode
 from ganlab.toys import (  # noqa: F401  (importing a module registers its toy)
     clipping_depth,
     critic_1d,
@@ -26,7 +27,7 @@ from ganlab.toys import (  # noqa: F401  (importing a module registers its toy)
     js_vs_emd,
     mixture,
 )
-from ganlab.toys.base import TOYS, Toy, ToyOutput
+from ganlab.toys.base import PROGRESS, TOYS, Toy, ToyOutput
 
 __all__ = ["TOYS", "Toy", "ToyOutput", "run_toy", "write_docs_figures", "DOCS_FIGURES"]
 
@@ -45,14 +46,26 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def run_toy(name: str, out: Path, quick: bool = False, seed: int = 0, threads: int | None = None) -> dict[str, Any]:
-    """Run toy `name`, write its figures and `<name>.json` into `out`; ConfigError for an unknown name."""
+def run_toy(
+    name: str,
+    out: Path,
+    quick: bool = False,
+    seed: int = 0,
+    threads: int | None = None,
+    progress: bool | Mode = True,
+) -> dict[str, Any]:
+    """Run toy `name`, write its figures and `<name>.json` into `out`; ConfigError for an unknown name.
+    `progress` as for `ganlab.train`: where each training loop is, on stderr; False is silent."""
     toy = TOYS.get(name, "toy")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with _torch_threads(threads):
-        result = toy.run(out, quick, seed)
+    token = PROGRESS.set(progress)
+    try:
+        with _torch_threads(threads):
+            result = toy.run(out, quick, seed)
+    finally:
+        PROGRESS.reset(token)
     seconds = time.perf_counter() - start
     record = {
         "toy": name,
@@ -80,6 +93,8 @@ def write_docs_figures(
     written = []
     with tempfile.TemporaryDirectory() as scratch:
         for name in names or TOYS.names():
-            for figure in run_toy(name, Path(scratch) / name, quick=quick, seed=seed, threads=threads)["figures"]:
+            for figure in run_toy(name, Path(scratch) / name, quick=quick, seed=seed, threads=threads, progress=False)[
+                "figures"
+            ]:
                 written.append(Path(shutil.copy2(figure, out / figure.name)))
     return written

@@ -6,12 +6,17 @@ Each experiment module builds its figure(s) and the numbers behind them and regi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ganlab.progress import Mode, Progress
 from ganlab.registry import Registry
+
+# how the toy being run shows where it is (set by run_toy for the duration of one toy)
+PROGRESS: ContextVar[bool | Mode] = ContextVar("toy_progress", default=False)
 
 
 @dataclass
@@ -42,3 +47,12 @@ def register(toy: Toy) -> Toy:
     """Add `toy` to TOYS under its own name."""
     TOYS.add(toy.name, toy)
     return toy
+
+
+def iterations(total: int, what: str, start: int = 0) -> Iterator[int]:
+    """range(start, start + total), saying where it is as run_toy's `progress` asks (a bar on a terminal, a line
+    every 15 s in a log): the toys' training loops run through it."""
+    with Progress(total, what, "iteration", PROGRESS.get()) as bar:
+        for i in range(start, start + total):
+            yield i
+            bar.update()

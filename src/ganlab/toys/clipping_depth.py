@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from ganlab.toys.base import Toy, ToyOutput, register
+from ganlab.toys.base import Toy, ToyOutput, iterations, register
 from ganlab.toys.figures import new_figure, save
 from ganlab.toys.nets import MLP
 from ganlab.toys.points import batch_of, load_points
@@ -82,7 +82,7 @@ def measure(spec: CriticSpec, data: Tensor, settings: DepthSettings, seed: int) 
     D = MLP(2, 1, settings.width, settings.layers, init)
     opt, loss, control = optimizer(list(D.parameters()), spec), adversarial_loss(spec), lipschitz(spec)
     control.after_d_step(D)  # the clipped critic starts inside its box
-    for _ in range(settings.iterations):
+    for _ in iterations(settings.iterations, f"clipping-depth {spec.label}"):
         critic_step(
             D, opt, loss, control, batch_of(data, settings.batch, noise), fixed_fake(data, settings, noise), noise
         )

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganlab.toys.base import Toy, ToyOutput, register
+from ganlab.toys.base import Toy, ToyOutput, iterations, register
 from ganlab.toys.figures import new_figure, save
 from ganlab.toys.nets import MLP
 from ganlab.toys.steps import GAN, WGAN_CLIP, CriticSpec, adversarial_loss, critic_step, lipschitz, optimizer
@@ -51,7 +51,7 @@ def train(spec: CriticSpec, settings: Critic1dSettings, seed: int) -> MLP:
     D = MLP(1, 1, settings.width, settings.layers, init)
     opt, loss, control = optimizer(list(D.parameters()), spec), adversarial_loss(spec), lipschitz(spec)
     shape = (settings.batch, 1)
-    for _ in range(settings.iterations):
+    for _ in iterations(settings.iterations, f"critic-1d {spec.label}"):
         real = settings.real_mean + settings.sd * torch.randn(shape, generator=noise)
         fake = settings.fake_mean + settings.sd * torch.randn(shape, generator=noise)
         critic_step(D, opt, loss, control, real, fake, noise)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganlab.toys.base import Toy, ToyOutput, register
+from ganlab.toys.base import Toy, ToyOutput, iterations, register
 from ganlab.toys.figures import TRIPLE, new_figure, save, value_map
 from ganlab.toys.nets import MLP, flat_weights
 from ganlab.toys.points import batch_of, extent, load_points
@@ -60,7 +60,7 @@ def train_critic(spec: CriticSpec, data: Tensor, settings: SurfaceSettings, seed
     init, noise = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed + 1)
     D = MLP(2, 1, settings.width, settings.layers, init)
     opt, loss, control = optimizer(list(D.parameters()), spec), adversarial_loss(spec), lipschitz(spec)
-    for _ in range(settings.iterations):
+    for _ in iterations(settings.iterations, f"critic-surface {spec.label}"):
         real = batch_of(data, settings.batch, noise)
         fake = batch_of(data, settings.batch, noise) + settings.generator_noise * torch.randn(
             real.shape, generator=noise

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 from ganlab.losses import LOSSES
-from ganlab.toys.base import Toy, ToyOutput, register
+from ganlab.toys.base import Toy, ToyOutput, iterations, register
 from ganlab.toys.figures import new_figure, save
 from ganlab.toys.nets import MLP
 from ganlab.toys.points import batch_of, load_points
@@ -64,7 +64,7 @@ def pretrain(data: Tensor, settings: GradientSettings, steps: int, seed: int) ->
     D = MLP(settings.ambient_dim, 1, settings.width, settings.layers, init)
     opt_g, opt_d = optimizer(list(G.parameters()), GAN), optimizer(list(D.parameters()), GAN)
     loss, control = adversarial_loss(GAN), lipschitz(GAN)
-    for _ in range(steps):
+    for _ in iterations(steps, "generator-gradient: pretraining G"):
         with torch.no_grad():
             fake = G(torch.randn(settings.batch, settings.z_dim, generator=noise))
         critic_step(D, opt_d, loss, control, batch_of(data, settings.batch, noise), fake, noise)
@@ -85,7 +85,7 @@ def train_fresh_d(G: MLP, data: Tensor, settings: GradientSettings, seed: int) -
     D = MLP(settings.ambient_dim, 1, settings.width, settings.layers, init)
     opt, loss, control = optimizer(list(D.parameters()), GAN), adversarial_loss(GAN), lipschitz(GAN)
     record: dict[str, list[float]] = {"d_iteration": [], **{cost: [] for cost in COSTS}}
-    for step in range(settings.d_iterations + 1):
+    for step in iterations(settings.d_iterations + 1, "generator-gradient: training D against G"):
         if step % settings.measure_every == 0:
             z = torch.randn(settings.batch, settings.z_dim, generator=noise)
             record["d_iteration"].append(step)

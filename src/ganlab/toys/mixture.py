@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from ganlab.metrics.modes import high_quality_share, mixture_modes_covered, nearest_mode
-from ganlab.toys.base import Toy, ToyOutput, register
+from ganlab.toys.base import Toy, ToyOutput, iterations, register
 from ganlab.toys.figures import DPI, save
 from ganlab.toys.nets import MLP
 from ganlab.toys.points import batch_of, centres_of, load_points
@@ -90,7 +90,7 @@ def train(
     loss, control = adversarial_loss(spec), lipschitz(spec)
     control.after_d_step(D)
     marks = set(np.linspace(0, settings.iterations, settings.snapshots + 1).round().astype(int)[1:].tolist())
-    for iteration in range(1, settings.iterations + 1):
+    for iteration in iterations(settings.iterations, f"mixture {spec.label}", start=1):
         for _ in range(n_critic):
             with torch.no_grad():
                 fake = G(torch.randn(settings.batch, settings.z_dim, generator=noise))

@@ -2,7 +2,7 @@
 
 Hook tricks (tricks/base.py): label smoothing and noisy labels (labels.py), instance noise, experience replay,
 generator weight averaging (ema.py). Tricks that change an objective are read by the step functions
-(train/step.py): feature matching (feature_matching.py) and the unrolled discriminator (unrolled.py). Layer
+(training/step.py): feature matching (feature_matching.py) and the unrolled discriminator (unrolled.py). Layer
 tricks are built into the models (models/layers.py): minibatch discrimination in D, virtual batch norm in G.
 Which tricks combine with which losses and architectures is decided once, in config/checks.py:
 - label smoothing, two-sided smoothing, noisy labels: losses with targets only (not wasserstein, hinge);

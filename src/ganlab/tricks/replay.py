@@ -8,7 +8,7 @@ class it was generated for:
 - `ReplayList` (tricks.replay_list, "list"), as the seed writes it: "we maintain a list of generated images by
   picking randomly an image for each batch. [...] When the length of the list is equal to exp_replay we make a
   discriminator training step using these images". D's own batches are left as they are; the extra step
-  (train/step.py `replay_d_step`) regresses the listed images to the fake target, and the list starts again.
+  (training/step.py `replay_d_step`) regresses the listed images to the fake target, and the list starts again.
 """
 
 from __future__ import annotations

@@ -10,14 +10,14 @@ import torch
 from click.testing import CliRunner
 
 import ganlab.bench.phases as phases_module
-import ganlab.train.loop as loop_module
+import ganlab.training.loop as loop_module
 from ganlab.bench.flops import flops_per_gen_step
 from ganlab.bench.hardware import cpuinfo_field
 from ganlab.bench.phases import PHASES, PhaseClock, patched, shares
 from ganlab.cli import cli
 from ganlab.config import load_config
 from ganlab.data import load_dataset
-from ganlab.train.state import build_state
+from ganlab.training.state import build_state
 
 B, Z, PIXELS = 16, 8, 64  # batch, latent size, an 8x8 digits image
 

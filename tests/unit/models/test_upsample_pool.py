@@ -15,8 +15,8 @@ from ganlab.config.schema import ModelConfig, TricksConfig
 from ganlab.data.base import Dataset
 from ganlab.models import build_models
 from ganlab.models.norm_act import BatchNormAct2d
-from ganlab.train.state import build_state
-from ganlab.train.step import d_step, g_step
+from ganlab.training.state import build_state
+from ganlab.training.step import d_step, g_step
 
 ARCH = {"generator": "upsample-pool", "discriminator": "upsample-pool"}
 CONDITIONS = ["none", "dense", "channels", "projection"]

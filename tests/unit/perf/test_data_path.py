@@ -7,7 +7,7 @@ from torch.testing import assert_close
 
 from ganlab.config import load_config
 from ganlab.data.base import Dataset
-from ganlab.train.state import build_state
+from ganlab.training.state import build_state
 
 
 def images(n: int = 40, c: int = 1, side: int = 8) -> Dataset:

@@ -14,7 +14,7 @@ from ganlab.data.base import Dataset
 from ganlab.lipschitz import GradientPenalty
 from ganlab.losses.penalties import gradient_norms, skip_if_nonfinite
 from ganlab.models import build_models
-from ganlab.train.state import build_state, make_optimizer
+from ganlab.training.state import build_state, make_optimizer
 
 
 def test_fused_adam_makes_the_reference_adam_update() -> None:

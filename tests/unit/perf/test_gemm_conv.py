@@ -14,8 +14,8 @@ from ganlab.data.base import Dataset
 from ganlab.models import gemm_conv
 from ganlab.models.dcgan import DOWNSAMPLE, UPSAMPLE, SameConv2d
 from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d
-from ganlab.train.state import build_state
-from ganlab.train.step import d_step, g_step
+from ganlab.training.state import build_state
+from ganlab.training.step import d_step, g_step
 
 LAYOUTS = [torch.contiguous_format, torch.channels_last]
 

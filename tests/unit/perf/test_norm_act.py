@@ -18,8 +18,8 @@ from ganlab.config import load_config
 from ganlab.data.base import Dataset
 from ganlab.models import build_models, norm_act
 from ganlab.models.norm_act import BatchNormAct2d
-from ganlab.train.state import build_state
-from ganlab.train.step import d_step, g_step
+from ganlab.training.state import build_state
+from ganlab.training.step import d_step, g_step
 
 CL = torch.channels_last
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ganlab.config import load_config
-from ganlab.studies.estimate import Probe, format_duration, model_key, probe_model, schedule
+from ganlab.progress import format_duration
+from ganlab.studies.estimate import Probe, model_key, probe_model, schedule
 
 
 def test_schedule_hands_each_job_to_the_first_free_worker() -> None:

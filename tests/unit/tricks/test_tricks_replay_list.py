@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from ganlab.config import load_config
 from ganlab.data.base import Dataset
 from ganlab.losses import LOSSES
-from ganlab.train.state import build_state, make_optimizer
-from ganlab.train.step import d_step, replay_d_step
+from ganlab.training.state import build_state, make_optimizer
+from ganlab.training.step import d_step, replay_d_step
 from ganlab.tricks.replay import ReplayList, fake_side_loss
 
 BATCH = 8

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ganlab.config.schema import Config
-from ganlab.train.hooks import Hook
+from ganlab.training.hooks import Hook
 
 
 def standard_hooks(config: Config, state, train_data, device) -> list[Hook]:  # noqa: ANN001
@@ -12,7 +12,7 @@ def standard_hooks(config: Config, state, train_data, device) -> list[Hook]:  # 
 
     hooks: list[Hook] = []
     if config.eval.every:
-        from ganlab.train.evaluation_hook import PeriodicEvaluation
+        from ganlab.training.evaluation_hook import PeriodicEvaluation
 
         hooks.append(PeriodicEvaluation(config, train_data, device))
     # Periodic evaluation goes before diagnostics: the mode-collapse rule reads the eval rows it writes.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from ganlab.config.schema import TrainConfig
-from ganlab.train.sampler import BatchSampler
-from ganlab.train.step import critic_updates
+from ganlab.training.sampler import BatchSampler
+from ganlab.training.step import critic_updates
 
 
 def test_critic_schedule_boosts_first_steps_and_every_500th() -> None:

@@ -14,9 +14,9 @@ from torch import Tensor
 
 from ganlab.config.schema import TrainConfig
 from ganlab.diagnostics.scalars import buffers_kept, critic_gradient_norm
-from ganlab.train.device import frozen
-from ganlab.train.distributed import average_gradients
-from ganlab.train.state import TrainState
+from ganlab.training.device import frozen
+from ganlab.training.distributed import average_gradients
+from ganlab.training.state import TrainState
 from ganlab.tricks import fake_side_loss, feature_matching_loss, look_ahead
 from ganlab.tricks.unrolled import Discriminator, LookAheadD
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from ganlab.errors import Diverged
-from ganlab.train.divergence import DivergenceWatch, raise_if_diverged, weights_finite
+from ganlab.training.divergence import DivergenceWatch, raise_if_diverged, weights_finite
 
 
 def _nets() -> tuple[nn.Module, nn.Module]:

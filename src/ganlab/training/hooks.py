@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ganlab.train.loop import Loop
-    from ganlab.train.state import TrainState
+    from ganlab.training.loop import Loop
+    from ganlab.training.state import TrainState
 
 
 class Hook:

@@ -15,8 +15,8 @@ import ganlab
 from ganlab.config.loading import to_dict
 from ganlab.config.schema import Config
 from ganlab.errors import CheckpointError
-from ganlab.train.checkpoint import load_optimizer, optimizer_tensors, write_checkpoint
-from ganlab.train.state import RNG_STREAMS, TrainState
+from ganlab.training.checkpoint import load_optimizer, optimizer_tensors, write_checkpoint
+from ganlab.training.state import RNG_STREAMS, TrainState
 
 # Keys a resume may change: how long to train, what to log and how to react to a divergence, never what
 # is trained. The checkpoint's config digest covers everything else.
@@ -70,7 +70,7 @@ def config_digest(config: Config) -> str:
 
 
 def save_snapshot(state: TrainState, root: Path, keep: int, loop: dict[str, Any], accum: dict[str, Tensor]) -> Path:
-    """Write the whole state at the current step under `root` (see train/checkpoint.py)."""
+    """Write the whole state at the current step under `root` (see training/checkpoint.py)."""
     opt_g, opt_g_info = optimizer_tensors(state.opt_g)
     opt_d, opt_d_info = optimizer_tensors(state.opt_d)
     sampler_info, epoch_rng = state.sampler.state()

@@ -18,15 +18,15 @@ from torch import Tensor
 
 from ganlab.config.schema import Config
 from ganlab.data.base import Dataset
-from ganlab.train.checkpoint import write_json_atomic
-from ganlab.train.hooks import Hook
-from ganlab.train.run_dir import JsonlWriter
-from ganlab.train.snapshot import save_snapshot
+from ganlab.training.checkpoint import write_json_atomic
+from ganlab.training.hooks import Hook
+from ganlab.training.run_dir import JsonlWriter
+from ganlab.training.snapshot import save_snapshot
 from ganlab.viz.grids import render_samples
 
 if TYPE_CHECKING:
-    from ganlab.train.loop import Loop
-    from ganlab.train.state import TrainState
+    from ganlab.training.loop import Loop
+    from ganlab.training.state import TrainState
 
 
 class PeriodicEvaluation(Hook):
@@ -107,6 +107,6 @@ def state_sampler(state: TrainState) -> Callable[[int, Tensor | None], Tensor]:
 
 
 def _tail(path, n: int = 3) -> list[dict[str, Any]]:  # noqa: ANN001
-    from ganlab.train.run_dir import read_jsonl
+    from ganlab.training.run_dir import read_jsonl
 
     return read_jsonl(path)[-n:]

@@ -14,9 +14,9 @@ from ganlab.lipschitz import GradientPenalty, Lipschitz, build_lipschitz
 from ganlab.losses import LOSSES, AdversarialLoss
 from ganlab.models import build_models, mixes_samples
 from ganlab.models.norm_act import set_fused_norm
-from ganlab.train.device import autocast, compile_models
-from ganlab.train.distributed import SINGLE, World
-from ganlab.train.sampler import BatchSampler
+from ganlab.training.device import autocast, compile_models
+from ganlab.training.distributed import SINGLE, World
+from ganlab.training.sampler import BatchSampler
 from ganlab.tricks import TrickSet, build_tricks
 
 # One torch.Generator per purpose, each seeded from train.seed, so that a change in one stream (a trick that
@@ -47,7 +47,7 @@ class TrainState:
     lr_scale: float = 1.0  # halved by each divergence rollback
     rollbacks: int = 0
     extra: dict[str, float] = field(default_factory=dict)  # small scalars hooks keep across resume
-    world: World = SINGLE  # the processes of a torchrun training (train/distributed.py)
+    world: World = SINGLE  # the processes of a torchrun training (training/distributed.py)
     joint_critic: bool = False  # D sees real and fake in one forward pass (it treats samples independently)
 
     @property

@@ -1,7 +1,7 @@
 """The training loop: D steps, a G step, and at fixed cadences logging, samples, hooks, checkpoints.
 
 Losses are accumulated as device tensors and read once per `log.every` steps, so the loop adds no host
-syncs on other steps. The divergence watch (train/divergence.py) folds each step's losses and gradients
+syncs on other steps. The divergence watch (training/divergence.py) folds each step's losses and gradients
 into a device flag; it is read in that same sync, with the weights, at every log step and before every
 checkpoint, so a checkpoint on disk is always a good one.
 """
@@ -9,7 +9,6 @@ checkpoint, so a checkpoint on disk is always a good one.
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,22 +17,24 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from tqdm import tqdm
 
 from ganlab.errors import Interrupted
-from ganlab.train.checkpoint import has_checkpoints, load_latest
-from ganlab.train.distributed import mean_over_ranks
-from ganlab.train.divergence import DivergenceWatch, raise_if_diverged, weights_finite
-from ganlab.train.hooks import Hook
-from ganlab.train.run_dir import JsonlWriter, RunDir
-from ganlab.train.snapshot import restore_snapshot, save_snapshot
-from ganlab.train.state import TrainState
-from ganlab.train.step import critic_updates, d_step, g_step
+from ganlab.progress import Mode, Progress
+from ganlab.training.checkpoint import has_checkpoints, load_latest
+from ganlab.training.distributed import mean_over_ranks
+from ganlab.training.divergence import DivergenceWatch, raise_if_diverged, weights_finite
+from ganlab.training.hooks import Hook
+from ganlab.training.run_dir import JsonlWriter, RunDir
+from ganlab.training.snapshot import restore_snapshot, save_snapshot
+from ganlab.training.state import TrainState
+from ganlab.training.step import critic_updates, d_step, g_step
 from ganlab.viz.grids import render_samples, save_image_grid, save_point_cloud
 
 
 class Loop:
-    def __init__(self, state: TrainState, run: RunDir, hooks: Sequence[Hook] = (), progress: bool = True) -> None:
+    def __init__(
+        self, state: TrainState, run: RunDir, hooks: Sequence[Hook] = (), progress: bool | Mode = True
+    ) -> None:
         self.state, self.run, self.hooks = state, run, list(hooks)
         self.progress = progress
         self.accum: dict[str, Tensor] = {}  # running sums over the log window, on the device
@@ -172,15 +173,7 @@ class Loop:
         metrics = JsonlWriter(self.run.metrics)
         for hook in self.hooks:
             hook.on_start(state, self)
-        bar = tqdm(
-            total=cfg.train.steps,
-            initial=state.step,
-            unit="step",
-            desc=cfg.name,
-            disable=not self.progress,
-            dynamic_ncols=True,
-            file=sys.stderr,
-        )
+        bar = Progress(cfg.train.steps, cfg.name, "step", self.progress, initial=state.step)
         try:
             with _signals(self):
                 while state.step < cfg.train.steps:
@@ -218,7 +211,7 @@ class Loop:
         state.step += 1
         self.accum_steps += 1
 
-    def _cadences(self, metrics: JsonlWriter, bar: tqdm) -> None:
+    def _cadences(self, metrics: JsonlWriter, bar: Progress) -> None:
         state, cfg = self.state, self.state.config
         last = state.step == cfg.train.steps
         if state.step % cfg.log.every == 0 or last:

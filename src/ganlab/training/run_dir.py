@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.errors import RunDirError
-from ganlab.train.checkpoint import write_bytes_durably, write_json_atomic
+from ganlab.training.checkpoint import write_bytes_durably, write_json_atomic
 
 LOCK = ".lock"
 

@@ -1,4 +1,4 @@
-"""A critic that treats samples independently sees real and fake in one forward pass (train/step.py); the update
+"""A critic that treats samples independently sees real and fake in one forward pass (training/step.py); the update
 is the one two passes make. Batch norm and minibatch discrimination keep two passes."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from torch.testing import assert_close
 
 from ganlab.config import load_config
 from ganlab.data.base import Dataset
-from ganlab.train.state import build_state
-from ganlab.train.step import d_step
+from ganlab.training.state import build_state
+from ganlab.training.step import d_step
 
 SMALL = {"model.g_channels": 4, "model.d_channels": 4, "model.z_dim": 4, "train.batch_size": 8}
 

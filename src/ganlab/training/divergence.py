@@ -15,10 +15,10 @@ import torch
 from torch import Tensor, nn
 
 from ganlab.errors import CheckpointError, Diverged
-from ganlab.train.checkpoint import step_dirs
+from ganlab.training.checkpoint import step_dirs
 
 if TYPE_CHECKING:
-    from ganlab.train.loop import Loop
+    from ganlab.training.loop import Loop
 
 KINDS = ("loss", "gradient of G", "gradient of D")
 LR_FACTOR = 0.5  # each rollback halves both learning rates (issue 5)

@@ -13,7 +13,7 @@ import pytest
 import torch
 from safetensors.torch import load, save
 
-import ganlab.train.checkpoint as ck
+import ganlab.training.checkpoint as ck
 from ganlab.errors import CheckpointError
 
 
@@ -179,7 +179,7 @@ def test_keys_added_to_the_schema_leave_older_checkpoints_resumable() -> None:
 
     from ganlab.config import load_config
     from ganlab.config.loading import to_dict
-    from ganlab.train.snapshot import RESUMABLE_KEYS, RESUMABLE_SECTIONS, added_at_default, config_digest
+    from ganlab.training.snapshot import RESUMABLE_KEYS, RESUMABLE_SECTIONS, added_at_default, config_digest
 
     cfg = load_config("dcgan")
     assert "model.d_activation" in added_at_default(cfg)

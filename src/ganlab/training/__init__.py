@@ -13,15 +13,16 @@ import torch
 from ganlab.config.loading import dump_yaml, load_config
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError, Diverged, Interrupted
-from ganlab.train.checkpoint import has_checkpoints
-from ganlab.train.device import resolve_device
-from ganlab.train.distributed import SINGLE, World, device_for, finish, world_from_env
-from ganlab.train.divergence import divergence_detail, rollback
-from ganlab.train.hooks import Hook
-from ganlab.train.loop import Loop
-from ganlab.train.run_dir import RunDir
-from ganlab.train.snapshot import training_identity
-from ganlab.train.state import build_state
+from ganlab.progress import Mode
+from ganlab.training.checkpoint import has_checkpoints
+from ganlab.training.device import resolve_device
+from ganlab.training.distributed import SINGLE, World, device_for, finish, world_from_env
+from ganlab.training.divergence import divergence_detail, rollback
+from ganlab.training.hooks import Hook
+from ganlab.training.loop import Loop
+from ganlab.training.run_dir import RunDir
+from ganlab.training.snapshot import training_identity
+from ganlab.training.state import build_state
 
 if TYPE_CHECKING:
     from ganlab.run import Run
@@ -56,7 +57,7 @@ def _check_resume_config(stored: Config, given: Config) -> Config:
 
 def make_hooks(config: Config, state, train_data, device) -> list[Hook]:  # noqa: ANN001
     """The standard hooks for a config: periodic evaluation, diagnostics (each registered by its module)."""
-    from ganlab.train.standard_hooks import standard_hooks
+    from ganlab.training.standard_hooks import standard_hooks
 
     return standard_hooks(config, state, train_data, device)
 
@@ -67,9 +68,12 @@ def train(
     resume: bool = False,
     device: str = "auto",
     hooks: Sequence[Hook] | None = None,
-    progress: bool = False,
+    progress: bool | Mode = True,
 ) -> Run:
     """Train one model into `out` (a new run directory, or an existing one with resume=True).
+
+    `progress`: True shows where the training is on stderr (a bar on a terminal, a line every 15 s in a log
+    file or a notebook), "bar" or "lines" force one form, False is silent.
 
     With resume=True a run directory that holds no run yet (a first attempt killed before it wrote its
     config) is started from step 0, so the same command line can be re-issued after any crash.
