@@ -7,23 +7,29 @@ STAMP := $(VENV)/.ganlab-installed
 FMNIST := /usr/share/datasets/fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_OUT ?= runs/demo
+SETUP_LOG ?= $(CURDIR)/setup.log
+# run a set-up step quietly: its output goes to SETUP_LOG, whose last lines are shown if it fails
+LOGGED = run() { echo "--- $$*" >> $(SETUP_LOG); "$$@" >> $(SETUP_LOG) 2>&1 || { tail -n 30 $(SETUP_LOG); echo "set-up failed: see $(SETUP_LOG)"; return 1; }; }; run
 
 .PHONY: setup data browser demo test lint docs clean-demo
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	# torch from the local wheel store where there is one (see README "Set-up"), else the registry's build
-	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1 || $(PY) -m pip install -q "torch>=2.2,<2.15" torchvision
-	$(PY) -m pip install -q -e '.[dev,ray]'
-	touch $(STAMP)
+	@echo "set-up: Python venv in $(VENV), torch, ganlab and its dependencies (a few minutes; details in $(SETUP_LOG))"
+	@$(LOGGED) $(PYTHON) -m venv $(VENV)
+	@# torch from the local wheel store where there is one (see README "Set-up"), else the registry's build
+	@$(LOGGED) sh -c '$(PY) -m pip install torch==2.14.1 torchvision==0.29.1 || $(PY) -m pip install "torch>=2.2,<2.15" torchvision'
+	@$(LOGGED) $(PY) -m pip install -e '.[dev,ray]'
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
 data:
-	@[ -d $(FMNIST) ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist; }
+	@[ -d $(FMNIST) ] || { echo "set-up: Fashion-MNIST from Debian's dataset-fashion-mnist (apt-get; details in $(SETUP_LOG))"; \
+	  $(LOGGED) $(SUDO) apt-get update && $(LOGGED) $(SUDO) apt-get install -y dataset-fashion-mnist; }
 
-browser:  # headless Chromium for the HTML report test
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+browser:  # headless Chromium: the report test opens report.html in a real browser and checks what it draws
+	@command -v chromium >/dev/null || { echo "set-up: headless Chromium for the HTML report test (apt-get; details in $(SETUP_LOG))"; \
+	  $(LOGGED) $(SUDO) apt-get update && $(LOGGED) $(SUDO) apt-get install -y chromium; }
 
 demo: setup data
 	@if [ -f $(DEMO_OUT)/summary.json ]; then echo "$(DEMO_OUT) already trained (make clean-demo to train again)"; \
@@ -36,7 +42,7 @@ demo: setup data
 test: setup data browser
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy src
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 lint: setup
 	$(VENV)/bin/ruff check src tests && $(VENV)/bin/ruff format --check src tests && $(VENV)/bin/mypy src

@@ -60,6 +60,7 @@ class RunRecord:
     final_eval: dict[str, Any] | None
     samples: dict[int, Path]
     config_text: str
+    sheet: Path | None = None  # RUN/sample.png, the grid `ganlab sample` draws (make demo: 100 samples)
     study: str | None = None
     cell: str | None = None
     variants: dict[str, str] = field(default_factory=dict)
@@ -87,12 +88,22 @@ class RunRecord:
         return [(s, v) for s, v in points if v is not None]
 
     def best(self, metric: str) -> float | None:
+        """The best periodic evaluation: values on the same number of samples only (a final evaluation on
+        more samples is not comparable with them; FD, for one, falls as the sample count grows)."""
         values = [v for _, v in self.curve(metric)]
-        final = self.final_metrics().get(metric)
-        values += [final] if final is not None else []
         if not values:
             return None
         return max(values) if better_is(metric) == "higher" else min(values)
+
+    def final_samples(self) -> int | None:
+        """Generated samples behind the final metrics (eval.json, else the last periodic evaluation)."""
+        if self.final_eval and isinstance(self.final_eval.get("metrics"), dict):
+            return fake_samples(self.final_eval)
+        return fake_samples(self.evals[-1]) if self.evals else None
+
+    def periodic_samples(self) -> int | None:
+        """Generated samples of each periodic evaluation (the last one's; eval.samples)."""
+        return fake_samples(self.evals[-1]) if self.evals else None
 
     def quantity(self, name: str) -> float | None:
         """A summary.json number (wall_s, imgs_per_s, ...)."""
@@ -103,6 +114,13 @@ class RunRecord:
         for row in self.evals:
             names += [k for k in row if k not in NOT_METRICS and number(row[k]) is not None]
         return list(dict.fromkeys(names))
+
+
+def fake_samples(record: dict[str, Any]) -> int | None:
+    """The generated-sample count in an evaluation record's provenance (eval.json or an eval.jsonl row)."""
+    provenance = record.get("provenance")
+    value = provenance.get("fake_samples") if isinstance(provenance, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 SCALE_WORDS = {
@@ -183,6 +201,7 @@ def read_run(path: Path) -> RunRecord:
         final_eval=final_eval if isinstance(final_eval, dict) else None,
         samples=dict(sorted(samples.items())),
         config_text=text,
+        sheet=path / "sample.png" if (path / "sample.png").is_file() else None,
     )
 
 

@@ -59,6 +59,15 @@ class Group:
     def best(self, metric: str) -> Summary:
         return summarize([v for r in self.runs if (v := r.best(metric)) is not None])
 
+    def sample_counts(self, kind: str) -> str:
+        """`5000` or `1000–5000`: the generated samples behind the group's `kind` ("final" or "periodic") values."""
+        counts = sorted(
+            {n for r in self.runs if (n := r.final_samples() if kind == "final" else r.periodic_samples()) is not None}
+        )
+        if not counts:
+            return "?"
+        return str(counts[0]) if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+
     def quantity(self, name: str) -> Summary:
         return summarize([v for r in self.runs if (v := r.quantity(name)) is not None])
 
@@ -120,6 +129,17 @@ def varied_settings(groups: list[Group]) -> list[str]:
 
 def metric_names(groups: list[Group]) -> list[str]:
     return list(dict.fromkeys(m for g in groups for m in g.metric_names()))
+
+
+def sample_counts(groups: list[Group], kind: str) -> str:
+    """The sample counts of all groups at once (`5000`, or `1000–5000` when they differ)."""
+    parts = sorted({g.sample_counts(kind) for g in groups} - {"?"})
+    return parts[0] if len(parts) == 1 else ("?" if not parts else ", ".join(parts))
+
+
+def plural(n: int, word: str) -> str:
+    """`1 run`, `3 runs`."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def ranking_hint(metric: str) -> str:

@@ -14,10 +14,12 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
+from PIL import Image
+
 from ganlab.report import figures, tables
 from ganlab.report.claims import ClaimResult
 from ganlab.report.collect import Collection, RunRecord
-from ganlab.report.groups import Group, metric_names, varied_settings
+from ganlab.report.groups import Group, metric_names, plural, sample_counts, varied_settings
 
 SAMPLE_COLUMNS = 4  # sample grids shown per model: evenly spaced steps, the last included
 
@@ -44,11 +46,28 @@ def sample_steps(runs: Sequence[RunRecord]) -> list[int]:
     return sorted(picks)
 
 
+def sheets(groups: Sequence[Group]) -> str:
+    """The grids `ganlab sample` drew (RUN/sample.png; make demo's 100 samples), at twice their size, pixels
+    kept sharp."""
+    parts = []
+    for group in groups:
+        for run in group.runs:
+            if run.sheet is not None:
+                width = 2 * Image.open(run.sheet).size[0]
+                parts.append(
+                    f'<figure class="sheet"><img alt="{escape(group.label)} samples" width="{width}" '
+                    f'src="{data_uri(run.sheet.read_bytes())}"><figcaption>{escape(run.name)}: '
+                    f"<code>ganlab sample</code> grid (sample.png) of the final weights</figcaption></figure>"
+                )
+    return "".join(parts)
+
+
 def samples_section(groups: Sequence[Group]) -> str:
-    """Fixed-noise grids of the first run of each model, side by side at the same steps (seed 000 Fig. 7)."""
+    """The `ganlab sample` grids, then the fixed-noise grids of the first run of each model side by side at the
+    same steps (seed 000 Fig. 7)."""
     shown = [(g, g.runs[0]) for g in groups if g.runs[0].samples]
     if not shown:
-        return "<p>No sample grids found (samples/step_*.png).</p>"
+        return sheets(groups) or "<p>No sample grids found (samples/step_*.png, sample.png).</p>"
     steps = sample_steps([run for _, run in shown])
     if steps:
         steps_of = {id(run): steps for _, run in shown}
@@ -65,7 +84,8 @@ def samples_section(groups: Sequence[Group]) -> str:
             for s in steps_of[id(run)]
         )
         rows.append(f"<tr><th>{escape(group.label)} ({run.seed})</th>{cells}</tr>")
-    return f'<table class="samples" id="samples">{header}{"".join(rows)}</table>'
+    caption = "<caption>the same latent noise at each step: how the samples changed over training</caption>"
+    return sheets(groups) + f'<table class="samples" id="samples">{caption}{header}{"".join(rows)}</table>'
 
 
 def losses_section(groups: Sequence[Group]) -> str:
@@ -85,17 +105,22 @@ def losses_section(groups: Sequence[Group]) -> str:
 
 
 def metrics_section(groups: Sequence[Group], metrics: Sequence[str]) -> str:
+    """Each metric over training; the final values as bars only when there are models to compare (one model's
+    final values are numbers in the tables above)."""
+    periodic, final = sample_counts(list(groups), "periodic"), sample_counts(list(groups), "final")
+    repeats = any(len(g.runs) > 1 for g in groups)
+    spread = ", mean ± std over repeats" if repeats else ""
     parts = []
     for metric in metrics:
         curves = figures.metric_curves(groups, metric)
         if curves:
             parts.append(
-                image(curves, f"{metric} over training", "periodic evaluations (eval.jsonl), mean ± std over repeats")
+                image(curves, f"{metric} over training", f"periodic evaluations on {periodic} samples{spread}")
             )
-        bars = figures.final_bars(groups, metric)
+        bars = figures.final_bars(groups, metric) if len(groups) > 1 else None
         if bars:
             parts.append(
-                image(bars, f"final {metric}", "final evaluation (eval.json), error bars one std over repeats")
+                image(bars, f"final {metric}", f"final evaluation on {final} samples; error bars one std over repeats")
             )
     return "".join(parts) or "<p>No evaluations found (eval.json, eval.jsonl).</p>"
 
@@ -145,12 +170,18 @@ def render(collection: Collection, groups: list[Group], claims: list[ClaimResult
     sections = []
     if claims:
         sections.append(("claims", "Claims of the sources", tables.claims_table(claims)))
+    critics = any(figures.has_wasserstein(g.runs) for g in groups)
+    final_bars = len(groups) > 1
     sections += [
         ("models", "Models (repeats grouped)", tables.models_table(groups, varied, metrics)),
         ("runs", "Runs", tables.runs_table(collection.runs, labels, metrics)),
-        ("metrics", "Metrics over training and final metrics", metrics_section(groups, metrics)),
-        ("losses", "Losses and the critic's Wasserstein estimate", losses_section(groups)),
-        ("samples", "Fixed-noise samples at the same steps", samples_section(groups)),
+        (
+            "metrics",
+            "Metrics over training" + (" and final metrics" if final_bars else ""),
+            metrics_section(groups, metrics),
+        ),
+        ("losses", "Losses" + (" and the critic's Wasserstein estimate" if critics else ""), losses_section(groups)),
+        ("samples", "Samples", samples_section(groups)),
         ("time", "Training time", tables.time_table(groups, collection.studies)),
     ]
     toys = toys_section(collection)
@@ -171,7 +202,7 @@ def render(collection: Collection, groups: list[Group], claims: list[ClaimResult
 def _header(collection: Collection, groups: list[Group]) -> str:
     roots = ", ".join(str(r) for r in collection.roots)
     meta = (
-        f'<p class="meta">{len(collection.runs)} runs in {len(groups)} models from {escape(roots)}; '
+        f'<p class="meta">{plural(len(collection.runs), "run")} in {plural(len(groups), "model")} from {escape(roots)}; '
         f"generated {time.strftime('%Y-%m-%d %H:%M:%S')}</p>"
     )
     banners = ""
@@ -179,7 +210,7 @@ def _header(collection: Collection, groups: list[Group]) -> str:
         scale = escape(study.scale_words())
         banners += (
             f'<div class="banner">study <b>{escape(study.name)}</b> ({escape(str(study.index.get("source", "")))}): '
-            f"{scale}; {len(study.index.get('cells', []))} runs in {escape(str(study.path))}</div>"
+            f"{scale}; {plural(len(study.index.get('cells', [])), 'run')} in {escape(str(study.path))}</div>"
         )
     return meta + banners
 

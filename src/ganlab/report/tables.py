@@ -13,7 +13,7 @@ from typing import Any
 
 from ganlab.report.claims import ClaimResult
 from ganlab.report.collect import RunRecord, StudyRecord
-from ganlab.report.groups import Group, ranking_hint, warning_lines
+from ganlab.report.groups import Group, ranking_hint, sample_counts, warning_lines
 from ganlab.stats import Summary
 
 
@@ -47,9 +47,13 @@ def _setting(value: Any) -> str:
 
 
 def models_table(groups: Sequence[Group], varied: Sequence[str], metrics: Sequence[str]) -> str:
+    final_n, periodic_n = sample_counts(list(groups), "final"), sample_counts(list(groups), "periodic")
     headers = ["model", "runs", *varied]
     for metric in metrics:
-        headers += [f"final {metric} ({ranking_hint(metric)[0]})", f"best {metric}"]
+        headers += [
+            f"final {metric} ({ranking_hint(metric)[0]}; {final_n} samples)",
+            f"best periodic {metric} ({periodic_n} samples)",
+        ]
     headers += ["steps", "wall s", "img/s", "status", "warnings"]
     rows = []
     for g in groups:
@@ -65,11 +69,17 @@ def models_table(groups: Sequence[Group], varied: Sequence[str], metrics: Sequen
         warnings = g.warnings()
         row += cell(g.statuses()) + cell(f"{len(warnings)}: " + " | ".join(warnings) if warnings else "none")
         rows.append(row)
-    return table("models", headers, rows, "mean ± std over repeats; hover a value for its 95% confidence interval")
+    caption = (
+        "mean ± std over repeats; hover a value for its 95% confidence interval"
+        if any(len(g.runs) > 1 for g in groups)
+        else "one run per model"
+    )
+    return table("models", headers, rows, caption)
 
 
 def runs_table(runs: Sequence[RunRecord], labels: dict[str, str], metrics: Sequence[str]) -> str:
-    headers = ["run", "model", "seed", "status", "steps", "wall s", "img/s", *metrics, "warnings", "directory"]
+    headers = ["run", "model", "seed", "status", "steps", "wall s", "img/s", *(f"final {m}" for m in metrics)]
+    headers += ["final samples", "warnings", "directory"]
     rows = []
     for run in runs:
         final = run.final_metrics()
@@ -79,6 +89,8 @@ def runs_table(runs: Sequence[RunRecord], labels: dict[str, str], metrics: Seque
             value = run.quantity(key)
             row += cell("–" if value is None else f"{value:.4g}", value)
         row += "".join(cell(f"{final[m]:.4g}", final[m]) if m in final else cell("–") for m in metrics)
+        n = run.final_samples()
+        row += cell("–" if n is None else n, n)
         warnings = warning_lines(run)
         row += cell(" | ".join(warnings) or "none") + cell(str(run.path))
         rows.append(row)

@@ -109,3 +109,25 @@ def test_cli_refuses_a_directory_without_runs(tmp_path: Path, capsys: pytest.Cap
         main(["report", str(tmp_path), "-o", str(tmp_path / "r.html")])
     assert info.value.code == 2
     assert "config.yaml" in capsys.readouterr().err
+
+
+def test_one_run_reads_as_one_run(tmp_path: Path) -> None:
+    """make demo's report: no single-bar chart (its final values are in the tables), the `ganlab sample` grid at
+    twice its size with sharp pixels, sample counts beside the metric values, "1 run in 1 model"."""
+    from tests.unit.report.report_helpers import write_png, write_run
+
+    from ganlab.config import dump_yaml, load_config
+
+    run = tmp_path / "demo"
+    write_run(run, dump_yaml(load_config("demo")), final=12.5, wasserstein=False, wall_s=60.0, warnings=[])
+    write_png(run / "sample.png", 7)  # 32 px wide
+    page = parse(build_report([tmp_path], tmp_path / "report.html").path)
+    text = "".join(page.text)
+    alts = [img["alt"] for img in page.images]
+    assert "fd_domain over training" in alts and "final fd_domain" not in alts
+    sheet = next(img for img in page.images if img["alt"] == "demo samples")
+    assert sheet["width"] == "64"
+    assert "1 run in 1 model" in text and "1 runs" not in text
+    assert "final fd_domain (↓; 100 samples)" in text and "best periodic fd_domain (100 samples)" in text
+    assert "periodic evaluations on 100 samples" in text and "over repeats" not in text
+    assert "Metrics over training" in text and "final metrics" not in text and "Wasserstein" not in text
