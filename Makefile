@@ -33,10 +33,14 @@ browser:  # headless Chromium: the report test opens report.html in a real brows
 
 demo: setup data
 	@if [ -f $(DEMO_OUT)/summary.json ]; then echo "$(DEMO_OUT) already trained (make clean-demo to train again)"; \
-	else $(PY) -m ganlab train demo --set eval.every=250 --out $(DEMO_OUT); fi
-	$(PY) -m ganlab evaluate $(DEMO_OUT) --samples 5000
-	$(PY) -m ganlab sample $(DEMO_OUT) -n 100 -o $(DEMO_OUT)/sample.png
-	$(PY) -m ganlab report $(DEMO_OUT) -o $(DEMO_OUT)/report.html
+	else echo "== ganlab train demo --set eval.every=250 --out $(DEMO_OUT)"; \
+	  $(PY) -m ganlab train demo --set eval.every=250 --out $(DEMO_OUT); fi
+	@echo "== ganlab evaluate $(DEMO_OUT) --samples 5000"
+	@$(PY) -m ganlab evaluate $(DEMO_OUT) --samples 5000
+	@echo "== ganlab sample $(DEMO_OUT) -n 100 -o $(DEMO_OUT)/sample.png"
+	@$(PY) -m ganlab sample $(DEMO_OUT) -n 100 -o $(DEMO_OUT)/sample.png
+	@echo "== ganlab report $(DEMO_OUT) -o $(DEMO_OUT)/report.html"
+	@$(PY) -m ganlab report $(DEMO_OUT) -o $(DEMO_OUT)/report.html
 	@echo "run directory: $(DEMO_OUT)  sample grid: $(DEMO_OUT)/sample.png  metrics: $(DEMO_OUT)/metrics.jsonl, $(DEMO_OUT)/eval.json  report: $(DEMO_OUT)/report.html"
 
 test: setup data browser

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ganlab.cli import CONTEXT, SHORT_HELP
+from ganlab.report.groups import plural
 
 
 @click.command(context_settings=CONTEXT, short_help=SHORT_HELP["report"])
@@ -59,6 +60,7 @@ def report(directories: tuple[str, ...], output: str, publish: str | None) -> No
         for claim in mine:
             click.echo("  " + claim.line().replace("\n", "\n  "))
     click.echo(
-        f"{len(result.collection.runs)} runs in {len(result.groups)} models; {len(result.collection.toys)} toy figures"
+        f"{plural(len(result.collection.runs), 'run')} in {plural(len(result.groups), 'model')}; "
+        f"{plural(len(result.collection.toys), 'toy figure')}"
     )
     click.echo(f"report: {result.path}")

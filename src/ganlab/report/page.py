@@ -79,7 +79,7 @@ def samples_section(groups: Sequence[Group]) -> str:
     rows = []
     for group, run in shown:
         cells = "".join(
-            f'<td><img alt="{escape(group.label)} step {s}" title="step {s}" '
+            f'<td><img alt="{escape(group.label)} step {s}" title="step {s}" width="{Image.open(run.samples[s]).size[0]}" '
             f'src="{data_uri(run.samples[s].read_bytes())}"><br><small>step {s}</small></td>'
             for s in steps_of[id(run)]
         )
