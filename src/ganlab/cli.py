@@ -239,18 +239,23 @@ def sample(run_dir: str, n: int, class_id: int | None, seed: int, output: str | 
     envvar="GANLAB_INCEPTION_WEIGHTS",
     help="local Inception weights for fid/kid/is/precision/recall (env GANLAB_INCEPTION_WEIGHTS)",
 )
-def evaluate(run_dir: str, metric_list: str | None, samples: int, seed: int, inception_weights: str | None) -> None:
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto: where G and the features run")
+def evaluate(
+    run_dir: str, metric_list: str | None, samples: int, seed: int, inception_weights: str | None, device: str
+) -> None:
     """Compute metrics on the run's last checkpoint, print a table, write RUN/eval.json."""
     from ganlab.errors import ConfigError
-    from ganlab.evaluation import evaluate as run_evaluate
-    from ganlab.evaluation import format_table
+    from ganlab.evaluation import format_table, run_evaluation
     from ganlab.run import load_run
+    from ganlab.training.device import resolve_device
 
     if samples <= 1:
         raise ConfigError("--samples", "more than 1 sample", samples)
     names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None
+    dev = resolve_device(device)  # a bad --device is refused before the run is loaded
     run = load_run(run_dir)
-    result = run_evaluate(run, metrics=names, samples=samples, inception_weights=inception_weights, seed=seed)
+    run.generator.to(dev)
+    result = run_evaluation(run, names, samples, inception_weights, seed, device=dev)
     click.echo(
         format_table(json.loads((run.path / "eval.json").read_text()) if (run.path / "eval.json").is_file() else result)
     )

@@ -110,9 +110,19 @@ def evaluate(
     samples: int = 10_000,
     inception_weights: str | None = None,
     seed: int = 0,
+    device: str = "cpu",
 ) -> dict[str, float]:
-    """Metric values of the run's last checkpoint (also written to RUN/eval.json with their provenance)."""
-    return run_evaluation(run, metrics, samples, inception_weights, seed)["metrics"]
+    """Metric values of the run's last checkpoint (also written to RUN/eval.json with their provenance).
+
+    `device` ("cpu", "cuda", "auto") runs the generator and the feature extractors there; the latent noise is
+    drawn on the CPU, so the samples are the same ones wherever they are computed."""
+    from ganlab.training.device import resolve_device
+
+    dev = resolve_device(device)
+    generator = getattr(run, "generator", None)
+    if isinstance(generator, torch.nn.Module):
+        generator.to(dev)
+    return run_evaluation(run, metrics, samples, inception_weights, seed, device=dev)["metrics"]
 
 
 def provenance_lines(provenance: dict[str, Any]) -> list[str]:

@@ -92,6 +92,7 @@ def test_evaluate_prints_a_table_and_writes_eval_json(trained: Path, capsys: pyt
         (["--samples", "1"], "--samples"),
         (["--metrics", "modes"], "modes"),
         (["--metrics", "fid"], "GANLAB_INCEPTION_WEIGHTS"),
+        (["--device", "tpu"], "--device"),
     ],
 )
 @pytest.mark.slow
