@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import reprlib
+
+QUOTE = reprlib.Repr()
+QUOTE.maxlevel, QUOTE.maxstring, QUOTE.maxother, QUOTE.maxlong = 3, 80, 80, 40
+QUOTE.maxdict = QUOTE.maxlist = QUOTE.maxtuple = QUOTE.maxset = 6
+
+
+def quoted(value: object) -> str:
+    """A value as an error message shows it: its repr, cut short (a huge YAML value is never expanded in full)."""
+    return QUOTE.repr(value)
+
 
 class GanlabError(Exception):
     """Base class of every error ganlab raises on purpose."""
@@ -14,7 +25,7 @@ class ConfigError(GanlabError):
 
     def __init__(self, key: str, expected: str, got: object = None) -> None:
         self.key, self.expected, self.got = key, expected, got
-        shown = "" if got is None else f", got {got!r}"
+        shown = "" if got is None else f", got {quoted(got)}"
         super().__init__(f"config key '{key}': expected {expected}{shown}")
 
 

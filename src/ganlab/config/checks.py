@@ -67,6 +67,21 @@ def check_tricks(cfg: Config, explicit: set[str]) -> None:
                 "a loss with targets (minimax, non-saturating, least-squares)",
                 f"loss.name={cfg.loss.name}",
             )
+    # ganlab's label_smoothing is the real target itself (seed 001 §4.1's alpha = 0.9), where TF-GAN and torchgan
+    # take the amount taken off (0.1): a small value is almost surely the other convention, and would train D
+    # to call real images fake.
+    if tricks.label_smoothing is not None and tricks.label_smoothing <= 0.5:
+        raise ConfigError(
+            "tricks.label_smoothing",
+            "the real target itself, above 0.5 (e.g. 0.9 = smoothing by 0.1; TF-GAN and torchgan take the amount "
+            "0.1 instead)",
+            tricks.label_smoothing,
+        )
+    real_target = 1.0 if tricks.label_smoothing is None else tricks.label_smoothing
+    if tricks.fake_label is not None and tricks.fake_label >= real_target:
+        raise ConfigError(
+            "tricks.fake_label", f"a fake target below the real one ({real_target:g}), e.g. 0.1", tricks.fake_label
+        )
     if tricks.replay is not None and tricks.replay_store > cfg.train.batch_size:
         raise ConfigError(
             "tricks.replay_store", f"at most train.batch_size ({cfg.train.batch_size})", tricks.replay_store

@@ -18,7 +18,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from ganlab.config.schema import Config
-from ganlab.errors import ConfigError
+from ganlab.errors import ConfigError, quoted
 
 PRESET_PACKAGE = "ganlab.config.presets"
 META_KEYS = ("base",)  # keys a preset file may hold beyond the schema
@@ -29,6 +29,50 @@ def preset_names() -> list[str]:
     return sorted(f.name[: -len(".yaml")] for f in files if f.name.endswith(".yaml"))
 
 
+MAX_YAML_VALUES = 100_000  # values a config may hold once its aliases are expanded (configs hold a few hundred)
+
+
+class StrictLoader(yaml.SafeLoader):
+    """The safe loader (no `!!python/object`), refusing a key given twice in one mapping: YAML's rule, which
+    PyYAML does not enforce (the later value would silently win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):  # anything else: the safe loader's own error
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # `<<: *base` merges, and the keys written beside it override the merged ones
+                key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+                if isinstance(key, (str, int, float, bool)):
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key {quoted(key)}", key_node.start_mark
+                        )
+                    seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def expanded_size(value: Any, limit: int) -> int:
+    """How many values `value` holds with every alias expanded, counting up to just past `limit`. Aliases make
+    shared objects, so a few lines can stand for billions of values (a "billion laughs" file): sizes are summed
+    per shared object once, never by walking the expansion."""
+    sizes: dict[int, int] = {}
+
+    def size(item: Any) -> int:
+        if id(item) in sizes:
+            return sizes[id(item)]
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        sizes[id(item)] = total
+        return total
+
+    return size(value)
+
+
 def read_yaml(path: Path | str, what: str = "config file") -> dict[str, Any]:
     """A YAML mapping from `path`, safe loader only (a `!!python/object` tag is refused)."""
     path = Path(path)
@@ -36,12 +80,16 @@ def read_yaml(path: Path | str, what: str = "config file") -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), f"a readable {what}", exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), f"a UTF-8 text {what}", f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"
+        ) from None
     return parse_yaml(text, str(path), what)
 
 
 def parse_yaml(text: str, origin: str, what: str = "config file") -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 (StrictLoader is a SafeLoader)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
@@ -51,6 +99,8 @@ def parse_yaml(text: str, origin: str, what: str = "config file") -> dict[str, A
         return {}
     if not isinstance(data, dict):
         raise ConfigError(origin, f"a YAML mapping of config sections ({what})", type(data).__name__)
+    if expanded_size(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+        raise ConfigError(origin, f"a YAML {what} of at most {MAX_YAML_VALUES:,} values with its aliases expanded")
     return data
 
 

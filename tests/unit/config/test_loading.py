@@ -125,3 +125,50 @@ def test_set_parsing() -> None:
         parse_set(["novalue"])
     with pytest.raises(ConfigError):
         raw_config("dcgan", {"train..steps": 1})
+
+
+# --- hostile YAML (issue 17: bounded, refused in one line) ---------------------------------------------------
+def test_a_key_given_twice_is_refused_naming_it_and_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text("base: demo\ntrain:\n  steps: 5\ntrain:\n  steps: 6\n")
+    with pytest.raises(ConfigError, match=r"at line 4.*duplicate key 'train'"):
+        load_config(path)
+    path.write_text("base: demo\ntrain:\n  steps: 5\n  steps: 6\n")
+    with pytest.raises(ConfigError, match="duplicate key 'steps'"):
+        load_config(path)
+
+
+def test_a_file_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("base: demo\ndescription: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="UTF-8 text config file, got 'byte 0xe9 at offset 27'"):
+        load_config(path)
+
+
+def test_aliases_that_expand_to_billions_are_refused_without_expanding_them(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]  # 10^9 values
+    path = tmp_path / "laughs.yaml"
+    path.write_text("\n".join(["base: demo", *lines, "description: *a8"]) + "\n")
+    with pytest.raises(ConfigError, match="at most 100,000 values with its aliases expanded"):
+        load_config(path)
+    # a value the size of a real config passes the bound and is refused by its type, quoted short
+    path.write_text("base: demo\ndescription: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nsource: [*a, *a, *a]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "[1, 2, 3, 4, 5, 6, ...]" in str(caught.value) and len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    ("tricks", "key"),
+    [
+        ({"tricks.label_smoothing": 0.1}, "tricks.label_smoothing"),  # TF-GAN's amount, not ganlab's target
+        ({"tricks.label_smoothing": 0.5}, "tricks.label_smoothing"),
+        ({"tricks.label_smoothing": 0.9, "tricks.fake_label": 0.9}, "tricks.fake_label"),
+    ],
+)
+def test_label_smoothing_in_the_other_convention_is_refused_with_the_reason(tricks: dict, key: str) -> None:
+    with pytest.raises(ConfigError, match=key) as caught:
+        load_config("dcgan", tricks)
+    assert "torchgan" in str(caught.value) or "below the real one" in str(caught.value)
+    assert load_config("dcgan", {"tricks.label_smoothing": 0.9, "tricks.fake_label": 0.1}).tricks.fake_label == 0.1
