@@ -89,7 +89,11 @@ def read_yaml(path: Path | str, what: str = "config file") -> dict[str, Any]:
 
 def parse_yaml(text: str, origin: str, what: str = "config file") -> dict[str, Any]:
     try:
-        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 (StrictLoader is a SafeLoader)
+        loader = StrictLoader(text)  # a SafeLoader: no `!!python/...` tag constructs anything
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
