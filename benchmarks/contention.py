@@ -7,12 +7,10 @@ A competitor is a process spinning on one core (`while True: pass`), the way a b
 takes a core away. For each round, for each number of competitors (0, 1, 2), the competitors are started and each
 setting is measured by `ganlab bench CONFIG --json` in a fresh process (thread settings are per process):
 
-- `default`: what `ganlab train` does with `train.threads: null` (torch's thread count, one per core; ganlab's
-  OpenMP wait policy, PASSIVE: see src/ganlab/__init__.py);
-- `threads=N spin` for N = 1 .. cores: `--set train.threads=N` with OpenMP's spinning as it was before ganlab
-  chose a policy (`GOMP_SPINCOUNT=300000`, libgomp's default, which takes precedence over the policy);
-  `threads=<cores> spin` is ganlab's default before the change;
-- `threads=N passive`: `--set train.threads=N` with ganlab's policy;
+- `default`: what `ganlab train` does with `train.threads: null` (torch's thread count, one per core);
+- `threads=N spin` for N = 1 .. cores: `--set train.threads=N` with OpenMP's default wait policy (threads spin
+  for a while before they sleep; `GOMP_SPINCOUNT=300000`, libgomp's default, set explicitly);
+- `threads=N passive`: `--set train.threads=N` with `OMP_WAIT_POLICY=PASSIVE` (waiting threads sleep at once);
 - each `--env NAME=VALUE` given: the default with that environment variable (to try a policy before shipping it).
 
 Reported: generator steps/s per setting and situation (the best of the rounds: load only slows a run down), and
@@ -58,7 +56,7 @@ def main() -> None:
     settings: dict[str, tuple[list[str], dict[str, str]]] = {"default": ([], {})}
     for n in range(1, cores + 1):
         settings[f"threads={n} spin"] = ([f"train.threads={n}"], {"GOMP_SPINCOUNT": "300000"})
-        settings[f"threads={n} passive"] = ([f"train.threads={n}"], {})
+        settings[f"threads={n} passive"] = ([f"train.threads={n}"], {"OMP_WAIT_POLICY": "PASSIVE"})
     for item in args.env:
         name, _, value = item.partition("=")
         settings[f"default+{item}"] = ([], {name: value})

@@ -18,6 +18,7 @@ W1_MAX_SAMPLES = 1000  # the n x n cost matrix and network simplex grow as n^2 a
 def w1_exact(real: Tensor, fake: Tensor) -> float:
     """Exact W1 between equal-size samples (N, ...) with Euclidean ground cost on the flattened samples."""
     import ot  # POT loads its solvers when first used: only the metric that needs it pays for the import
+
     if len(real) != len(fake) or len(real) < 1:
         raise MetricError(f"w1_exact needs equal-size non-empty batches, got {len(real)} real and {len(fake)} fake")
     x = real.detach().reshape(len(real), -1).cpu().double().numpy()
