@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from torch import Tensor
 from ganlab.config.schema import Config, DataConfig
 from ganlab.data.base import Dataset, Split
 from ganlab.errors import ConfigError, DataError, MetricError
+from ganlab.memory import check_fits
 from ganlab.metrics.groups import EvalContext
 from ganlab.metrics.suite import MetricSuite, default_metrics
 
@@ -82,6 +84,11 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Evaluate the run's checkpoint, write RUN/eval.json, and return its content (step, metrics, provenance)."""
     check_samples_arg(samples)
+    shape = getattr(run, "sample_shape", None)
+    if shape is not None:  # every sample is held at once (as float32) before its features are taken
+        check_fits(
+            samples * math.prod(shape) * 4, "--samples", f"{samples} samples of {tuple(shape)} as float32", samples
+        )
     cfg = run.config
     real, split = load_reference(cfg.data)
     conditional = cfg.model.conditional

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from torch import Tensor, nn
 from ganlab.config.loading import load_config
 from ganlab.config.schema import Config
 from ganlab.errors import CheckpointError, ConfigError, RunDirError
+from ganlab.memory import check_fits
 from ganlab.models import build_models
 from ganlab.training.checkpoint import load_latest
 from ganlab.training.run_dir import RunDir, read_jsonl
@@ -60,6 +62,7 @@ class Run:
         """n samples in [-1, 1] on the CPU: (n, C, H, W) images or (n, D) points (EMA weights if kept)."""
         if n < 1:
             raise ConfigError("n", "at least 1 sample", n)
+        check_fits(n * math.prod(self.sample_shape) * 4, "n", f"{n} samples of {self.sample_shape} as float32", n)
         gen = torch.Generator().manual_seed(seed if seed is not None else torch.seed() % (2**63))
         label_tensor = self._labels(n, labels, gen)
         device = next(self.generator.parameters()).device

@@ -93,6 +93,7 @@ def test_evaluate_prints_a_table_and_writes_eval_json(trained: Path, capsys: pyt
         (["--metrics", "modes"], "modes"),
         (["--metrics", "fid"], "GANLAB_INCEPTION_WEIGHTS"),
         (["--device", "tpu"], "--device"),
+        (["--samples", "3000000000"], "fits in memory"),  # refused before anything is allocated
     ],
 )
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from ganlab.data import folder, locate
 from ganlab.data.base import DATASETS, Dataset, Split
 from ganlab.data.catalog import INFO, DatasetInfo
 from ganlab.errors import ConfigError, DataError
+from ganlab.memory import check_fits
 
 NAME = "carvana"
 MARKER = ".ganlab-carvana.json"
@@ -141,6 +142,7 @@ def prepare_carvana(
     for key, value in (("size", size), ("crop", crop)):
         if value is not None and value <= 0:
             raise ConfigError(key, "a positive number of pixels", value)
+    check_fits(size * size * 3 * 4, "--size", f"one {size}x{size} RGB image being resized", size)
     for what, directory in (("images", images_dir), ("masks", masks_dir)):
         if not directory.is_dir():
             raise DataError(f"carvana {what} directory {directory} does not exist")

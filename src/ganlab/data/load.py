@@ -8,6 +8,7 @@ from ganlab.config.schema import DataConfig
 from ganlab.data import transform
 from ganlab.data.base import DATASETS, Dataset, Split
 from ganlab.errors import ConfigError
+from ganlab.memory import check_fits
 
 
 def check_points_config(cfg: DataConfig) -> None:
@@ -47,6 +48,9 @@ def load_dataset(cfg: DataConfig, split: Split = "train") -> Dataset:
     if cfg.channels is not None:
         data = set_channels(data, cfg.channels, "before")  # 3 -> 1 first: resize one channel, not three
     if cfg.resolution is not None and data.x.shape[-2:] != (cfg.resolution, cfg.resolution):
+        side, n, c = cfg.resolution, len(data.x), data.x.shape[1]
+        need = n * c * side * side + transform.RESIZE_CHUNK * c * side * side * 4  # uint8 result + a float chunk
+        check_fits(need, "data.resolution", f"{split} split resized ({n} images of {c}x{side}x{side})", side)
         data = replace(data, x=transform.resize(data.x, cfg.resolution))
     if cfg.channels is not None:
         data = set_channels(data, cfg.channels, "after")  # 1 -> 3 last: resize one channel, not three
