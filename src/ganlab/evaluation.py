@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
+from ganlab import atomic
 from ganlab.config.schema import Config, DataConfig
 from ganlab.data.base import Dataset, Split
 from ganlab.errors import ConfigError, DataError, MetricError
@@ -107,7 +108,7 @@ def run_evaluation(
     fake = run.sample(samples, labels=labels, seed=seed)
     values, provenance = suite(fake, labels)
     result = {"step": run.checkpoint_step, "metrics": values, "provenance": provenance}
-    (Path(run.path) / "eval.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    atomic.write_text(Path(run.path) / "eval.json", json.dumps(result, indent=2) + "\n")
     return result
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
+from ganlab import atomic
 from ganlab.config.schema import DataConfig
 from ganlab.data import folder, locate
 from ganlab.data.base import DATASETS, Dataset, Split
@@ -127,7 +129,7 @@ def claim_out_dir(out_dir: Path, planned: list[str], settings: dict[str, Any]) -
             if os.sep not in name and (out_dir / name).is_file():  # only plain names we wrote ourselves
                 (out_dir / name).unlink()
     out_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({**settings, "files": planned}, indent=1))
+    atomic.write_text(marker, json.dumps({**settings, "files": planned}, indent=1))
 
 
 def prepare_carvana(
@@ -160,7 +162,8 @@ def prepare_carvana(
     written = 0
     for photo, mask in kept:
         try:
-            cut_car(photo, mask, box, size).save(out_dir / f"{photo.stem}.png")
+            image = cut_car(photo, mask, box, size)
+            atomic.write_with(out_dir / f"{photo.stem}.png", partial(image.save, format="PNG"))
             written += 1
         except folder.UNREADABLE as err:  # one corrupt photo should not stop 5000: counted and reported
             unreadable.append((photo, str(err)))

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
+from ganlab import atomic
 from ganlab.data.base import Dataset
 from ganlab.errors import MetricError
 
@@ -193,9 +194,8 @@ def save_classifier(model: DomainClassifier, out_dir: Path, dataset: str, **reco
         **record,  # type: ignore[arg-type]
     )
     record_path = out_dir / f"{dataset}.json"
-    partial = record_path.with_suffix(f".partial-{os.getpid()}")
-    partial.write_text(json.dumps(asdict(full), indent=2) + "\n")
-    os.replace(partial, record_path)  # written last: the record's presence means the weights are complete
+    # written last: the record's presence means the weights are complete
+    atomic.write_text(record_path, json.dumps(asdict(full), indent=2) + "\n")
     return full
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from ganlab import atomic
 from ganlab.report import figures, tables
 from ganlab.report.claims import ClaimResult
 from ganlab.report.collect import Collection, RunRecord
@@ -217,7 +218,4 @@ def _header(collection: Collection, groups: list[Group]) -> str:
 
 def write_report(html: str, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic.write_text(path, html)

@@ -19,10 +19,12 @@ import math
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
+from ganlab import atomic
 from ganlab.report.claims import ClaimResult, study_claims
 from ganlab.report.collect import RunRecord, StudyRecord, better_is, collect
 from ganlab.stats import summarize
@@ -106,9 +108,7 @@ def publish_records(records: Path, root: Path) -> Published:
 
 def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(path, text)
 
 
 # --- figures ---------------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def write_curves(study: StudyRecord, runs: list[RunRecord], target: Path) -> lis
         ax.legend(fontsize=7)
         name = f"{metric}-over-training.png"
         target.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target / name, metadata={"Software": None})
+        atomic.write_with(target / name, partial(fig.savefig, metadata={"Software": None}))
         names.append(name)
     return names
 

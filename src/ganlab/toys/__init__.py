@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from ganlab import atomic
 from ganlab.progress import Mode
 from ganlab.toys import (  # noqa: F401  (importing a module registers its toy)
     clipping_depth,
@@ -80,7 +81,7 @@ def run_toy(
         "numbers": result.numbers,
     }
     json_path = out / f"{name}.json"
-    json_path.write_text(json.dumps(record, indent=1) + "\n")
+    atomic.write_text(json_path, json.dumps(record, indent=1) + "\n")
     return {"figures": result.figures, "json": json_path, "numbers": result.numbers, "seconds": seconds}
 
 

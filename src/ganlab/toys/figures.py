@@ -12,6 +12,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ganlab import atomic
+
 DPI = 110  # 8 x 4 in at 110 dpi = 880 x 440 px: readable in a README, well under 200 KB as PNG
 WIDE = (8.0, 4.0)  # one or two panels
 TRIPLE = (11.0, 3.8)  # three panels side by side
@@ -25,8 +27,8 @@ def new_figure(size: tuple[float, float] = WIDE) -> Figure:
 def save(fig: Figure, path: Path) -> Path:
     """Write `fig` as PNG to `path` (parents created) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, pil_kwargs={"optimize": True})  # optimize: smaller files for the docs
-    return path
+    # optimize: smaller files for the docs
+    return atomic.write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, pil_kwargs={"optimize": True}))
 
 
 def value_map(ax: Axes, xs: np.ndarray, ys: np.ndarray, values: np.ndarray, label: str) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import torch
 from torch import Tensor
+
+from ganlab import atomic
 
 
 def save_image_grid(images: Tensor, path: Path, nrow: int | None = None) -> None:
@@ -18,9 +19,12 @@ def save_image_grid(images: Tensor, path: Path, nrow: int | None = None) -> None
     if images.shape[1] not in (1, 3):
         images = images[:, :3]
     nrow = nrow or max(1, int(math.ceil(math.sqrt(len(images)))))
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    save_image(images, str(tmp), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2, pad_value=1.0)
-    os.replace(tmp, path)
+    atomic.write_with(
+        path,
+        lambda tmp: save_image(
+            images, str(tmp), nrow=nrow, normalize=True, value_range=(-1, 1), padding=2, pad_value=1.0, format="png"
+        ),
+    )
 
 
 def save_point_cloud(fake: Tensor, path: Path, real: Tensor | None = None, title: str = "") -> None:
@@ -42,10 +46,10 @@ def save_point_cloud(fake: Tensor, path: Path, real: Tensor | None = None, title
     ax.legend(loc="upper right", markerscale=3)
     ax.set_aspect("equal", adjustable="datalim")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        atomic.write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
+    finally:
+        plt.close(fig)
 
 
 @torch.no_grad()
