@@ -18,6 +18,7 @@ from ganlab.data.base import Dataset, Split
 from ganlab.errors import ConfigError, DataError, MetricError
 from ganlab.memory import check_fits
 from ganlab.metrics.groups import EvalContext
+from ganlab.metrics.kernel import KID_SUBSET_SIZE
 from ganlab.metrics.suite import MetricSuite, default_metrics
 
 SAMPLE_CHUNK = 500  # samples generated per forward pass during evaluation
@@ -143,6 +144,14 @@ def provenance_lines(provenance: dict[str, Any]) -> list[str]:
         sha = f"; sha256 {info['sha256'][:16]}" if info.get("sha256") else ""
         lines.append(f"{group} ({', '.join(info['metrics'])}): {info['extractor']}{sha}; {info['library']}")
         lines.append(f"  resize: {info['resize']}")
+        kernel = [m for m in info["metrics"] if m in ("kid", "kd_domain")]
+        size = info.get("kid_subset_size", info.get("kd_subset_size"))
+        if kernel and isinstance(size, int) and size < KID_SUBSET_SIZE:
+            # torch-fidelity refuses this case; ganlab measures it and says what it did
+            lines.append(
+                f"  {', '.join(kernel)}: subsets of {size} samples, fewer than the usual {KID_SUBSET_SIZE} (there are "
+                f"only {size}); values on different subset sizes are not comparable"
+            )
     return lines
 
 
