@@ -54,17 +54,20 @@ def run_toy(
     seed: int = 0,
     threads: int | None = None,
     progress: bool | Mode = True,
+    overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run toy `name`, write its figures and `<name>.json` into `out`; ConfigError for an unknown name.
-    `progress` as for `ganlab.train`: where each training loop is, on stderr; False is silent."""
+    `progress` as for `ganlab.train`: where each training loop is, on stderr; False is silent. `overrides`
+    change the toy's settings ({"iterations": 20000}: a scale between quick and full, recorded in the JSON)."""
     toy = TOYS.get(name, "toy")
+    settings = toy.settings(quick, overrides)  # refused before anything is written
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     token = PROGRESS.set(progress)
     try:
         with _torch_threads(threads):
-            result = toy.run(out, quick, seed)
+            result = toy.run(out, settings, seed)
     finally:
         PROGRESS.reset(token)
     seconds = time.perf_counter() - start
@@ -73,6 +76,7 @@ def run_toy(
         "summary": toy.summary,
         "source": toy.source,
         "quick": quick,
+        "overrides": dict(overrides or {}),
         "seed": seed,
         "seconds": seconds,
         "torch_threads": threads if threads is not None else torch.get_num_threads(),

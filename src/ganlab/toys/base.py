@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ganlab.errors import ConfigError
 from ganlab.progress import Mode, Progress
 from ganlab.registry import Registry
 
@@ -28,8 +29,8 @@ class ToyOutput:
     settings: dict[str, Any] = field(default_factory=dict)  # the settings dataclass it ran with, as a dict
 
 
-# run(out, quick, seed) writes figures into `out` and returns them with their numbers.
-ToyRun = Callable[[Path, bool, int], ToyOutput]
+# run(out, settings, seed) writes figures into `out` and returns them with their numbers.
+ToyRun = Callable[[Path, Any, int], ToyOutput]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,45 @@ class Toy:
     summary: str  # one line: what the figure shows
     source: str  # the seed section or paper figure it reproduces
     run: ToyRun
+    full: Any  # the settings (a frozen dataclass) of the source's scale
+    quick: Any  # the same settings reduced to seconds (`--quick`, the tests)
+
+    def settings(self, quick: bool, overrides: dict[str, Any] | None = None) -> Any:
+        """The full or quick settings with `overrides` ({field: value}, e.g. from `--set iterations=20000`)
+        applied, each checked against the field's type; ConfigError naming `--set KEY` otherwise."""
+        base = self.quick if quick else self.full
+        changed = {}
+        for key, value in (overrides or {}).items():
+            changed[key] = checked_setting(base, key, value)
+        return replace(base, **changed)
+
+
+def checked_setting(settings: Any, key: str, value: Any) -> Any:
+    """`value` for field `key` of the settings dataclass, converted where it is safe (int -> float, list ->
+    tuple), or ConfigError."""
+    names = [f.name for f in fields(settings)]
+    if key not in names:
+        raise ConfigError(f"--set {key}", f"a setting of this toy ({', '.join(names)})", key)
+    default = getattr(settings, key)
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    elif isinstance(default, tuple):
+        ok = (
+            isinstance(value, (list, tuple)) and all(isinstance(v, type(default[0])) for v in value)
+            if default
+            else True
+        )
+        value = tuple(value) if ok else value
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise ConfigError(f"--set {key}", f"a value like the default {default!r}", value)
+    return value
 
 
 TOYS: Registry[Toy] = Registry("toy")

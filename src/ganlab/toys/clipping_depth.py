@@ -116,8 +116,7 @@ def draw(numbers: dict, settings: DepthSettings, path: Path) -> Path:
     return save(fig, path)
 
 
-def run(out: Path, quick: bool, seed: int) -> ToyOutput:
-    settings = QUICK if quick else FULL
+def run(out: Path, settings: DepthSettings, seed: int) -> ToyOutput:
     data = load_points(settings.dataset, settings.data_points)
     critics = {}
     for spec in specs(settings):
@@ -137,5 +136,7 @@ register(
         summary="gradient norm per layer of a deep critic: vanishing/exploding under clipping, steady under GP",
         source="seed 002 §III.C Fig. 5; Gulrajani et al. 2017 Fig. 1b",
         run=run,
+        full=FULL,
+        quick=QUICK,
     )
 )

@@ -115,8 +115,7 @@ def draw(numbers: dict, settings: Critic1dSettings, seed: int, path: Path) -> Pa
     return save(fig, path)
 
 
-def run(out: Path, quick: bool, seed: int) -> ToyOutput:
-    settings = QUICK if quick else FULL
+def run(out: Path, settings: Critic1dSettings, seed: int) -> ToyOutput:
     numbers = compute(settings, seed)
     return ToyOutput([draw(numbers, settings, seed, out / "critic-1d.png")], numbers, asdict(settings))
 
@@ -127,5 +126,7 @@ register(
         summary="GAN discriminator vs clipped WGAN critic on two 1-D Gaussians: the GAN's is flat far from the data",
         source="seed 000 §3.2 Fig. 2, App. A (Arjovsky et al. 2017 Fig. 2)",
         run=run,
+        full=FULL,
+        quick=QUICK,
     )
 )

@@ -124,8 +124,7 @@ def critic_numbers(D: MLP, spec: CriticSpec, settings: SurfaceSettings, axis: np
     }
 
 
-def run(out: Path, quick: bool, seed: int) -> ToyOutput:
-    settings = QUICK if quick else FULL
+def run(out: Path, settings: SurfaceSettings, seed: int) -> ToyOutput:
     figures, numbers = [], {}
     # One histogram range for every critic: the clipping range and as much again on each side.
     edges = np.linspace(-settings.hist_range * settings.clip, settings.hist_range * settings.clip, 61)
@@ -149,5 +148,7 @@ register(
         summary="value surfaces and weight histograms of a clipped and a GP critic against a fixed noisy generator",
         source="seed 000 §3.3 Fig. 3, App. A; Gulrajani et al. 2017 Fig. 1a",
         run=run,
+        full=FULL,
+        quick=QUICK,
     )
 )

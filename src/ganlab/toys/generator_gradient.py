@@ -119,8 +119,7 @@ def draw(numbers: dict, settings: GradientSettings, path: Path) -> Path:
     return save(fig, path)
 
 
-def run(out: Path, quick: bool, seed: int) -> ToyOutput:
-    settings = QUICK if quick else FULL
+def run(out: Path, settings: GradientSettings, seed: int) -> ToyOutput:
     data = embed(load_points(settings.dataset, settings.data_points), settings.ambient_dim)
     runs = {}
     for steps in settings.pretrain_steps:
@@ -139,5 +138,7 @@ register(
         summary="G's gradient as D trains to optimality: the minimax cost's vanishes, -log D's grows and is noisy",
         source="seed 003 (two cost functions for the generator; Arjovsky & Bottou 2017 Fig. 2, 3)",
         run=run,
+        full=FULL,
+        quick=QUICK,
     )
 )

@@ -115,8 +115,7 @@ def draw(numbers: dict, path: Path) -> Path:
     return save(fig, path)
 
 
-def run(out: Path, quick: bool, seed: int) -> ToyOutput:
-    settings = QUICK if quick else FULL
+def run(out: Path, settings: JsEmdSettings, seed: int) -> ToyOutput:
     numbers = compute(settings, seed)
     return ToyOutput([draw(numbers, out / "js-vs-emd.png")], numbers, asdict(settings))
 
@@ -127,5 +126,7 @@ register(
         summary="JS divergence and EMD between N(0, C) and N(d, C): JS saturates at log 2, EMD grows as |d|",
         source="seed 000 §3.2 Fig. 1; seed 003",
         run=run,
+        full=FULL,
+        quick=QUICK,
     )
 )

@@ -148,8 +148,7 @@ def draw(name: str, result: dict, data: Tensor, settings: MixtureSettings, path:
     return save(fig, path)
 
 
-def run(out: Path, quick: bool, seed: int) -> ToyOutput:
-    settings = QUICK if quick else FULL
+def run(out: Path, settings: MixtureSettings, seed: int) -> ToyOutput:
     figures, numbers = [], {}
     for name in settings.datasets:
         data = load_points(name, settings.data_points, settings.noise)
@@ -167,5 +166,7 @@ register(
         summary="GAN, WGAN and WGAN-GP on 8 and 25 Gaussians: samples over training and modes covered",
         source="mode collapse: seed 000 §5.2, seed 001 §2.5; metrics after Metz et al. 2017 and VEEGAN",
         run=run,
+        full=FULL,
+        quick=QUICK,
     )
 )

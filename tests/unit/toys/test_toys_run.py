@@ -32,3 +32,29 @@ def test_run_toy_writes_json_and_readable_figures(quick_run) -> None:
         width, height = Image.open(path).size
         assert 600 <= width <= 1400 and 300 <= height <= 1000
         assert path.stat().st_size < 200_000
+
+
+def test_settings_can_be_changed_between_quick_and_full_and_are_recorded(tmp_path) -> None:
+    """`ganlab toy critic-surface --set iterations=20000`: the scale the results page runs critic-surface at."""
+    toy = TOYS.get("critic-surface")
+    assert toy.settings(False, {"iterations": 20_000}).iterations == 20_000
+    assert toy.settings(False, {"clip": 1}).clip == 1.0  # an int where a float is expected
+    assert toy.settings(True, {}) == toy.quick and toy.settings(False) == toy.full
+    result = run_toy("js-vs-emd", tmp_path / "j", quick=True, overrides={"samples": 2000}, progress=False)
+    record = json.loads(result["json"].read_text())
+    assert record["overrides"] == {"samples": 2000} and record["settings"]["samples"] == 2000
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        ({"iteration": 5}, "--set iteration"),  # a typo
+        ({"iterations": "many"}, "--set iterations"),
+        ({"iterations": -3}, "--set iterations"),
+        ({"datasets": [1, 2]}, "--set datasets"),
+    ],
+)
+def test_bad_settings_are_refused_before_anything_is_written(tmp_path, overrides, match) -> None:
+    with pytest.raises(ConfigError, match=match):
+        run_toy("critic-surface", tmp_path / "out", overrides=overrides)
+    assert not (tmp_path / "out").exists()
