@@ -149,7 +149,7 @@ def judge(results: list[ClaimResult]) -> list[ClaimResult]:
     adjusted = holm([results[i].test.p for i in testable])  # type: ignore[union-attr]
     out = list(results)
     for i, p_adj in zip(testable, adjusted, strict=True):
-        out[i] = _verdict(results[i], p_adj)
+        out[i] = _verdict(results[i], p_adj, len(testable))
     for i, r in enumerate(out):
         if r.verdict == "inconclusive" and r.test is None:
             out[i] = replace(
@@ -158,7 +158,7 @@ def judge(results: list[ClaimResult]) -> list[ClaimResult]:
     return out
 
 
-def _verdict(r: ClaimResult, p_adj: float) -> ClaimResult:
+def _verdict(r: ClaimResult, p_adj: float, checks: int = 1) -> ClaimResult:
     assert r.test is not None and r.pair is not None
     smallest = min(r.values[name].n for name in r.pair if name in r.values)  # a constant has no runs
     toward = r.toward_claim
@@ -171,13 +171,16 @@ def _verdict(r: ClaimResult, p_adj: float) -> ClaimResult:
         why = f"{smallest} run(s) on one side; a verdict needs {MIN_REPEATS}"
     else:
         way = "the claimed" if toward > 0 else "the opposite"
-        needed = repeats_needed(r.test.hedges_g, SIGNIFICANCE, sides=1 if r.claim.value is not None else 2)
+        # Holm compares the smallest p with 0.05 / checks: a size that passes there passes the correction
+        level = SIGNIFICANCE / max(checks, 1)
+        needed = repeats_needed(r.test.hedges_g, level, sides=1 if r.claim.value is not None else 2)
         more = (
             f"about {needed} repeats a side would detect it"
             if needed
             else "too small to detect with any sensible number of repeats"
         )
-        why = f"the difference ({way} direction) is not significant after correction; {more} (80 % power at 0.05)"
+        at = f"0.05 / {checks} = {level:.3g}, Holm's strictest step" if checks > 1 else "0.05"
+        why = f"the difference ({way} direction) is not significant after correction; {more} (80 % power at {at})"
     return replace(r, p_adjusted=p_adj, detail=_join(r.detail, why))
 
 

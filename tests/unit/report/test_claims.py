@@ -66,6 +66,12 @@ def test_noise_is_inconclusive_and_says_how_many_repeats_would_tell(tmp_path: Pa
     assert result.verdict == "inconclusive"
     assert "about" in result.detail and "repeats a side would detect it" in result.detail
     assert "the claimed direction" in result.detail  # wgan's mean is lower, as claimed, but not significantly
+    # the study judges 3 checks: the repeats are those that pass Holm's strictest step, 0.05 / 3
+    from ganlab.stats import repeats_needed
+
+    needed = repeats_needed(result.test.hedges_g, 0.05 / 3)
+    assert needed is not None and needed > repeats_needed(result.test.hedges_g, 0.05)
+    assert f"about {needed} repeats a side" in result.detail and "0.05 / 3 = 0.0167" in result.detail
 
 
 def test_two_repeats_never_decide_even_a_large_difference(tmp_path: Path) -> None:
