@@ -255,7 +255,7 @@ def evaluate(
     dev = resolve_device(device)  # a bad --device is refused before the run is loaded
     run = load_run(run_dir)
     run.generator.to(dev)
-    result = run_evaluation(run, names, samples, inception_weights, seed, device=dev)
+    result = run_evaluation(run, names, samples, inception_weights, seed, device=dev, progress=True)
     click.echo(
         format_table(json.loads((run.path / "eval.json").read_text()) if (run.path / "eval.json").is_file() else result)
     )

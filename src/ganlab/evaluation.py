@@ -20,6 +20,7 @@ from ganlab.memory import check_fits
 from ganlab.metrics.groups import EvalContext
 from ganlab.metrics.kernel import KID_SUBSET_SIZE
 from ganlab.metrics.suite import MetricSuite, default_metrics
+from ganlab.progress import Mode
 
 SAMPLE_CHUNK = 500  # samples generated per forward pass during evaluation
 SampleFn = Callable[[int, Tensor | None], Tensor]  # (n, labels (n,) or None) -> samples (n, ...) in [-1, 1]
@@ -32,7 +33,9 @@ class RunLike(Protocol):
     path: Path
     checkpoint_step: int
 
-    def sample(self, n: int, labels: Tensor | None = None, seed: int | None = None) -> Tensor: ...
+    def sample(
+        self, n: int, labels: Tensor | None = None, seed: int | None = None, *, progress: bool | Mode = False
+    ) -> Tensor: ...
 
 
 def matching_labels(real: Dataset, n: int, seed: int) -> Tensor:
@@ -83,6 +86,7 @@ def run_evaluation(
     inception_weights: str | None = None,
     seed: int = 0,
     device: torch.device | str = "cpu",
+    progress: bool | Mode = False,
 ) -> dict[str, Any]:
     """Evaluate the run's checkpoint, write RUN/eval.json, and return its content (step, metrics, provenance)."""
     check_samples_arg(samples)
@@ -106,7 +110,7 @@ def run_evaluation(
     )
     suite = MetricSuite(names, real, ctx, key="--metrics")  # fails on bad names/weights before sampling
     labels = matching_labels(real, samples, seed) if conditional else None
-    fake = run.sample(samples, labels=labels, seed=seed)
+    fake = run.sample(samples, labels=labels, seed=seed, progress=progress)
     values, provenance = suite(fake, labels)
     result = {"step": run.checkpoint_step, "metrics": values, "provenance": provenance}
     atomic.write_text(Path(run.path) / "eval.json", json.dumps(result, indent=2) + "\n")
@@ -120,6 +124,7 @@ def evaluate(
     inception_weights: str | None = None,
     seed: int = 0,
     device: str = "cpu",
+    progress: bool | Mode = True,
 ) -> dict[str, float]:
     """Metric values of the run's last checkpoint (also written to RUN/eval.json with their provenance).
 
@@ -131,7 +136,7 @@ def evaluate(
     generator = getattr(run, "generator", None)
     if isinstance(generator, torch.nn.Module):
         generator.to(dev)
-    return run_evaluation(run, metrics, samples, inception_weights, seed, device=dev)["metrics"]
+    return run_evaluation(run, metrics, samples, inception_weights, seed, device=dev, progress=progress)["metrics"]
 
 
 def provenance_lines(provenance: dict[str, Any]) -> list[str]:

@@ -60,6 +60,7 @@ class Progress:
         self.postfix: dict[str, str] = {}
         self.start = self.last_line = clock()
         self.lines = 0
+        self.printed_n = initial  # where the last line said the job was
         self.bar: Any = None
         if self.mode == "bar":
             from tqdm import tqdm
@@ -88,7 +89,7 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-        elif self.lines and self.n != self.initial:
+        elif self.lines and self.n != self.printed_n:
             self._line()  # a log that said where the job was also says where it ended
 
     def status(self) -> str:
@@ -109,6 +110,7 @@ class Progress:
     def _line(self) -> None:
         self.last_line = self.clock()
         self.lines += 1
+        self.printed_n = self.n
         print(f"ganlab: {self.desc}: {self.status()}", file=self.stream, flush=True)
 
     def __enter__(self) -> Progress:

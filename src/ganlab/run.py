@@ -16,6 +16,7 @@ from ganlab.config.schema import Config
 from ganlab.errors import CheckpointError, ConfigError, RunDirError
 from ganlab.memory import check_fits
 from ganlab.models import build_models
+from ganlab.progress import Mode, Progress
 from ganlab.training.checkpoint import load_latest
 from ganlab.training.run_dir import RunDir, read_jsonl
 from ganlab.viz.grids import render_samples
@@ -57,9 +58,16 @@ class Run:
 
     @torch.no_grad()
     def sample(
-        self, n: int, labels: Tensor | list[int] | int | None = None, seed: int | None = None, batch_size: int = 500
+        self,
+        n: int,
+        labels: Tensor | list[int] | int | None = None,
+        seed: int | None = None,
+        batch_size: int = 500,
+        *,
+        progress: bool | Mode = False,
     ) -> Tensor:
-        """n samples in [-1, 1] on the CPU: (n, C, H, W) images or (n, D) points (EMA weights if kept)."""
+        """n samples in [-1, 1] on the CPU: (n, C, H, W) images or (n, D) points (EMA weights if kept);
+        `progress` says where the drawing is (as for `ganlab.train`), for the long draws of an evaluation."""
         if n < 1:
             raise ConfigError("n", "at least 1 sample", n)
         check_fits(n * math.prod(self.sample_shape) * 4, "n", f"{n} samples of {self.sample_shape} as float32", n)
@@ -67,11 +75,13 @@ class Run:
         label_tensor = self._labels(n, labels, gen)
         device = next(self.generator.parameters()).device
         chunks = []
-        for start in range(0, n, batch_size):
-            m = min(batch_size, n - start)
-            z = torch.randn(m, self.config.model.z_dim, generator=gen).to(device)
-            y = None if label_tensor is None else label_tensor[start : start + m].to(device)
-            chunks.append(render_samples(self.generator, z, y).cpu())
+        with Progress(n, f"{self.config.name}: drawing samples", "sample", progress) as bar:
+            for start in range(0, n, batch_size):
+                m = min(batch_size, n - start)
+                z = torch.randn(m, self.config.model.z_dim, generator=gen).to(device)
+                y = None if label_tensor is None else label_tensor[start : start + m].to(device)
+                chunks.append(render_samples(self.generator, z, y).cpu())
+                bar.update(m)
         return torch.cat(chunks)
 
     def _labels(self, n: int, labels: Tensor | list[int] | int | None, gen: torch.Generator) -> Tensor | None:

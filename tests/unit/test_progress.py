@@ -107,3 +107,12 @@ def test_a_real_training_in_a_log_says_where_it_is(
     assert any("loss_d=" in line and "loss_g=" in line for line in lines)
     train(load_config("demo", tiny), out=tmp_path / "quiet", device="cpu", progress=False)
     assert capsys.readouterr().err == ""
+    # a long evaluation's draw says where it is too; an evaluation without progress says nothing
+    from ganlab import load_run
+
+    load_run(tmp_path / "loud").sample(1000, seed=0, progress="lines")
+    drawn = [line for line in capsys.readouterr().err.splitlines() if "drawing samples" in line]
+    assert [line.split(",")[0] for line in drawn] == [
+        "ganlab: demo: drawing samples: sample 500/1000 (50%)",
+        "ganlab: demo: drawing samples: sample 1000/1000 (100%)",  # said once, not again when it closes
+    ]

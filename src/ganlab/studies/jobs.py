@@ -133,7 +133,8 @@ def execute(job: Job) -> dict[str, Any]:
         return {**result, "error": str(exc), "seconds": round(time.perf_counter() - started, 3)}
     if job.metrics:
         try:
-            values = evaluate(load_run(job.path), list(job.metrics), job.samples, seed=job.eval_seed)
+            run = load_run(job.path)
+            values = evaluate(run, list(job.metrics), job.samples, seed=job.eval_seed, progress=job.progress)
             result["metrics"] = {k: float(v) for k, v in values.items()}
         except GanlabError as exc:
             result["error"] = f"{result['error']}; evaluation: {exc}" if result["error"] else f"evaluation: {exc}"
