@@ -115,7 +115,9 @@ class RealImagesRun:
     )
     checkpoint_step: int = 7
 
-    def sample(self, n: int, labels: torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
+    def sample(
+        self, n: int, labels: torch.Tensor | None = None, seed: int | None = None, *, progress: object = False
+    ) -> torch.Tensor:
         assert labels is not None and self.test.labels is not None
         gen = torch.Generator().manual_seed(seed or 0)
         by_class = [torch.nonzero(self.test.labels == k).flatten() for k in range(K)]

@@ -34,7 +34,9 @@ class FakeRun:
     checkpoint_step: int = 1234
     seen_labels: list = field(default_factory=list)
 
-    def sample(self, n: int, labels: torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
+    def sample(
+        self, n: int, labels: torch.Tensor | None = None, seed: int | None = None, *, progress: object = False
+    ) -> torch.Tensor:
         self.seen_labels.append(labels)
         return mixture_sampler(n, labels, seed or 0)
 
