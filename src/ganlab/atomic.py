@@ -22,6 +22,7 @@ def temporary_for(path: Path) -> Path:
 
 
 def fsync_file(path: Path) -> None:
+    """Flush `path` to disk: a file just written, or a directory whose entries (a rename) must be durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -29,18 +30,13 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename in `path` durable (a no-op where directories cannot be opened, as on Windows)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def write_bytes_durably(path: Path, data: bytes) -> None:
+    """Write, flush and fsync `path` through one handle (an OSError such as ENOSPC propagates); no rename: for
+    files inside a temporary directory that is renamed as a whole (checkpoints)."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def write_with(path: str | Path, writer: Callable[[Path], object]) -> Path:
@@ -58,7 +54,7 @@ def write_with(path: str | Path, writer: Callable[[Path], object]) -> Path:
             code = exc.errno if exc.errno is not None else errno.EIO
             raise OSError(code, exc.strerror or str(exc), str(path)) from None
         raise
-    fsync_dir(path.parent)
+    fsync_file(path.parent)
     return path
 
 

@@ -27,6 +27,8 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as dump_safetensors
 from torch import Tensor
 
+from ganlab.atomic import fsync_file as _fsync_dir  # module names: the kill tests pause the writers here
+from ganlab.atomic import write_bytes_durably
 from ganlab.errors import CheckpointError
 
 FORMAT = "ganlab-checkpoint-1"
@@ -39,22 +41,6 @@ PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".tar")
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_bytes_durably(path: Path, data: bytes) -> None:
-    """Write, flush and fsync `path` through one handle (an OSError such as ENOSPC propagates)."""
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
