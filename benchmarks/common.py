@@ -74,6 +74,17 @@ def bench_json(configs: list[str], sets: list[str], seconds: float, device: str,
     return report
 
 
+def peak_rss(cmd: list[str]) -> tuple[float, str]:
+    """Run `cmd` in a child process; its peak RSS in MiB (from os.wait4) and its stdout. RuntimeError if it fails."""
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    stdout = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... failed with exit code {child.returncode}")
+    return usage.ru_maxrss / 1024, stdout
+
+
 def save(name: str, payload: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"

@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-from common import save
+from common import peak_rss, save
 
 BATCHES = (16, 32, 64, 128, 256, 512)
 SIDES = (28, 32, 64)
@@ -37,15 +36,9 @@ print(json.dumps({"cuda_max_allocated_mib": torch.cuda.max_memory_allocated(dev)
 def measure(overrides: dict, device: str) -> dict:
     """Train in a child process; its peak RSS (MiB) and, on a GPU, its max allocated memory."""
     with tempfile.TemporaryDirectory(prefix="ganlab-mem-") as tmp:
-        cmd = [sys.executable, "-c", CHILD, json.dumps(overrides), os.path.join(tmp, "run"), device]
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        stdout = child.stdout.read() if child.stdout else ""
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode:
-            raise RuntimeError(f"{cmd[:1]} {overrides} failed with exit code {child.returncode}")
+        rss, stdout = peak_rss([sys.executable, "-c", CHILD, json.dumps(overrides), os.path.join(tmp, "run"), device])
     lines = stdout.strip().splitlines()
-    return {"peak_rss_mib": usage.ru_maxrss / 1024, **(json.loads(lines[-1]) if lines else {})}
+    return {"peak_rss_mib": rss, **(json.loads(lines[-1]) if lines else {})}
 
 
 def main() -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,9 +32,9 @@ class RunLike(Protocol):
     path: Path
     checkpoint_step: int
 
-    def sample(
+    def sample_chunks(
         self, n: int, labels: Tensor | None = None, seed: int | None = None, *, progress: bool | Mode = False
-    ) -> Tensor: ...
+    ) -> Iterator[tuple[Tensor, Tensor | None]]: ...
 
 
 def matching_labels(real: Dataset, n: int, seed: int) -> Tensor:
@@ -69,14 +68,15 @@ def check_samples_arg(samples: int) -> None:
         raise MetricError(f"--samples must be at least 2 (got {samples})")
 
 
-def generate(sample_fn: SampleFn, n: int, labels: Tensor | None, chunk: int = SAMPLE_CHUNK) -> Tensor:
-    """n samples from sample_fn in chunks, without autograd, on the CPU."""
-    with torch.no_grad():
-        parts = [
-            sample_fn(min(chunk, n - start), None if labels is None else labels[start : start + chunk]).detach().cpu()
-            for start in range(0, n, chunk)
-        ]
-    return torch.cat(parts)
+def generate(
+    sample_fn: SampleFn, n: int, labels: Tensor | None, chunk: int = SAMPLE_CHUNK
+) -> Iterator[tuple[Tensor, Tensor | None]]:
+    """n samples from sample_fn, one chunk at a time (with its labels), without autograd, on the CPU."""
+    for start in range(0, n, chunk):
+        part = None if labels is None else labels[start : start + chunk]
+        with torch.no_grad():
+            fake = sample_fn(min(chunk, n - start), part).detach().cpu()
+        yield fake, part
 
 
 def run_evaluation(
@@ -90,11 +90,6 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Evaluate the run's checkpoint, write RUN/eval.json, and return its content (step, metrics, provenance)."""
     check_samples_arg(samples)
-    shape = getattr(run, "sample_shape", None)
-    if shape is not None:  # every sample is held at once (as float32) before its features are taken
-        check_fits(
-            samples * math.prod(shape) * 4, "--samples", f"{samples} samples of {tuple(shape)} as float32", samples
-        )
     cfg = run.config
     real, split = load_reference(cfg.data)
     conditional = cfg.model.conditional
@@ -109,9 +104,11 @@ def run_evaluation(
         conditional=conditional,
     )
     suite = MetricSuite(names, real, ctx, key="--metrics")  # fails on bad names/weights before sampling
+    shape = getattr(run, "sample_shape", real.shape)
+    kept = suite.kept_bytes(samples, shape)  # the samples stream through; their features stay
+    check_fits(kept, "--samples", f"features of {samples} samples of {tuple(shape)}", samples)
     labels = matching_labels(real, samples, seed) if conditional else None
-    fake = run.sample(samples, labels=labels, seed=seed, progress=progress)
-    values, provenance = suite(fake, labels)
+    values, provenance = suite.measure(run.sample_chunks(samples, labels=labels, seed=seed, progress=progress))
     result = {"step": run.checkpoint_step, "metrics": values, "provenance": provenance}
     atomic.write_text(Path(run.path) / "eval.json", json.dumps(result, indent=2) + "\n")
     return result
@@ -202,6 +199,5 @@ class PeriodicEvaluator:
 
     def __call__(self, sample_fn: SampleFn, step: int) -> tuple[dict[str, float], dict[str, Any]]:
         """Metric values of config.eval.samples samples from `sample_fn` at generator step `step`, and provenance."""
-        fake = generate(sample_fn, self.config.eval.samples, self.labels)
-        values, provenance = self.suite(fake, self.labels)
+        values, provenance = self.suite.measure(generate(sample_fn, self.config.eval.samples, self.labels))
         return values, {"step": step, **provenance}

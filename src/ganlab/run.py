@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,6 @@ class Run:
             ) from None
         return G.eval().requires_grad_(False), D.eval().requires_grad_(False)
 
-    @torch.no_grad()
     def sample(
         self,
         n: int,
@@ -71,18 +71,33 @@ class Run:
         if n < 1:
             raise ConfigError("n", "at least 1 sample", n)
         check_fits(n * math.prod(self.sample_shape) * 4, "n", f"{n} samples of {self.sample_shape} as float32", n)
+        return torch.cat([chunk for chunk, _ in self.sample_chunks(n, labels, seed, batch_size, progress=progress)])
+
+    def sample_chunks(
+        self,
+        n: int,
+        labels: Tensor | list[int] | int | None = None,
+        seed: int | None = None,
+        batch_size: int = 500,
+        *,
+        progress: bool | Mode = False,
+    ) -> Iterator[tuple[Tensor, Tensor | None]]:
+        """The samples of `sample(n, labels, seed)` one chunk of `batch_size` at a time, each with the labels it
+        was drawn for (None for an unconditional model): an evaluation of 50,000 samples never holds them all."""
+        if n < 1:
+            raise ConfigError("n", "at least 1 sample", n)
         gen = torch.Generator().manual_seed(seed if seed is not None else torch.seed() % (2**63))
         label_tensor = self._labels(n, labels, gen)
         device = next(self.generator.parameters()).device
-        chunks = []
         with Progress(n, f"{self.config.name}: drawing samples", "sample", progress) as bar:
             for start in range(0, n, batch_size):
                 m = min(batch_size, n - start)
                 z = torch.randn(m, self.config.model.z_dim, generator=gen).to(device)
-                y = None if label_tensor is None else label_tensor[start : start + m].to(device)
-                chunks.append(render_samples(self.generator, z, y).cpu())
+                y = None if label_tensor is None else label_tensor[start : start + m]
+                with torch.no_grad():
+                    chunk = render_samples(self.generator, z, None if y is None else y.to(device)).cpu()
+                yield chunk, y
                 bar.update(m)
-        return torch.cat(chunks)
 
     def _labels(self, n: int, labels: Tensor | list[int] | int | None, gen: torch.Generator) -> Tensor | None:
         if not self.num_classes:

@@ -1,16 +1,20 @@
 """Feature groups: one pass over the real data (cached) and one over the samples serves all metrics of a group.
 
-A group has three stages: `reference(real, names, ctx)` runs once per evaluator and is kept, `measure(fake,
-fake_labels, reference, names, ctx)` runs per evaluation (fake_labels: what a conditional run drew the samples
-for, else None), and `provenance(reference, measured)` says what produced the numbers (extractor, sha256 of
-its weights, resize, library and version).
+A group has four stages: `reference(real, names, ctx)` runs once per evaluator and is kept; `keep(chunk, start,
+reference, ctx)` runs on each chunk of samples as it is generated and returns the little the group needs of it
+(features, uint8 pixels, nearest modes), so that no evaluation holds all its samples at once; `measure(kept,
+fake_labels, reference, names, ctx)` runs once the chunks are joined (fake_labels: what a conditional run drew
+the samples for, else None); and `provenance(reference, measured)` says what produced the numbers (extractor,
+sha256 of its weights, resize, library and version). `kept_bytes(shape, reference)` is what `keep` holds per
+sample, for the memory check made before an evaluation starts.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +24,7 @@ from torch import Tensor
 from ganlab.config.schema import DataConfig
 from ganlab.data.base import Dataset, Split
 from ganlab.metrics import inception
-from ganlab.metrics.classifier import LoadedClassifier, dataset_images, sha256_of
+from ganlab.metrics.classifier import FEATURE_DIM, LoadedClassifier, sha256_of
 from ganlab.metrics.domain import (
     DomainFeatures,
     SplitLoader,
@@ -52,17 +56,35 @@ class EvalContext:
 
 @dataclass(frozen=True)
 class FeatureGroup:
-    """The three stages of a group of metrics sharing one feature pass."""
+    """The stages of a group of metrics sharing one feature pass."""
 
     reference: Callable[[Dataset, tuple[str, ...], EvalContext], Any]
-    measure: Callable[[Tensor, Tensor | None, Any, tuple[str, ...], EvalContext], Any]
+    keep: Callable[[Tensor, int, Any, EvalContext], Any]  # (chunk, samples before it, reference, ctx) -> kept
+    measure: Callable[[Any, Tensor | None, Any, tuple[str, ...], EvalContext], Any]
     provenance: Callable[[Any, Any], dict[str, Any]]
+    kept_bytes: Callable[[tuple[int, ...], Any], int]  # (sample shape, reference) -> bytes kept per sample
+
+
+def join(parts: Sequence[Any]) -> Any:
+    """What `keep` returned for each chunk, joined along the samples: tensors concatenated, tuples and dataclasses
+    joined field by field; anything else (a description such as how the images were resized) is the same for
+    every chunk and taken from the first."""
+    first = parts[0]
+    if isinstance(first, Tensor):
+        return torch.cat(list(parts))
+    if isinstance(first, tuple):
+        return tuple(join(column) for column in zip(*parts, strict=True))
+    if is_dataclass(first) and not isinstance(first, type):
+        joined = {f.name: join([getattr(p, f.name) for p in parts]) for f in fields(first)}
+        return replace(first, **joined)
+    return first
 
 
 # --- domain: ganlab's classifier -------------------------------------------------------------------------------
 
 
 READS_REAL_FEATURES = {"fd_domain", "kd_domain", "class_kl"}
+REAL_CHUNK = 1_000  # real images converted to float at a time (the classifier's batch)
 
 
 class DomainReference:
@@ -77,7 +99,8 @@ class DomainReference:
 
     @cached_property
     def real(self) -> DomainFeatures:
-        return domain_features(self.classifier, dataset_images(self.real_data), self.stacked)[0]
+        chunks = (self.real_data.batch(idx) for idx in torch.arange(len(self.real_data)).split(REAL_CHUNK))
+        return join([domain_features(self.classifier, chunk, self.stacked)[0] for chunk in chunks])
 
     @cached_property
     def stats(self) -> GaussianStats:
@@ -114,11 +137,24 @@ def domain_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) ->
     return reference
 
 
+def domain_keep(chunk: Tensor, start: int, ref: DomainReference, ctx: EvalContext) -> tuple[DomainFeatures, str]:
+    return domain_features(ref.classifier, chunk, ref.stacked)
+
+
 def domain_measure(
-    fake: Tensor, fake_labels: Tensor | None, ref: DomainReference, names: tuple[str, ...], ctx: EvalContext
+    kept: tuple[DomainFeatures, str],
+    fake_labels: Tensor | None,
+    ref: DomainReference,
+    names: tuple[str, ...],
+    ctx: EvalContext,
 ) -> DomainMeasured:
-    features, resize = domain_features(ref.classifier, fake, ref.stacked)
+    features, resize = kept
     return DomainMeasured(features, resize, None if fake_labels is None else fake_labels.cpu())
+
+
+def domain_kept_bytes(shape: tuple[int, ...], ref: DomainReference) -> int:
+    """float64 features (per channel of a stacked set) and an int64 class."""
+    return (shape[0] if ref.stacked else 1) * FEATURE_DIM * 8 + 8
 
 
 def domain_provenance(ref: DomainReference, measured: DomainMeasured) -> dict[str, Any]:
@@ -136,6 +172,8 @@ def domain_provenance(ref: DomainReference, measured: DomainMeasured) -> dict[st
 
 
 # --- inception: torch-fidelity ---------------------------------------------------------------------------------
+
+INCEPTION_FEATURES = 2048  # pool3 features torch-fidelity computes for FID and KID
 
 
 @dataclass(frozen=True)
@@ -168,12 +206,16 @@ def inception_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext)
     return InceptionReference(pixels, ctx.inception_extractor, weights, cache_name)
 
 
+def inception_keep(chunk: Tensor, start: int, ref: InceptionReference, ctx: EvalContext) -> Tensor:
+    return inception.to_uint8_rgb(chunk)
+
+
 def inception_measure(
-    fake: Tensor, fake_labels: Tensor | None, ref: InceptionReference, names: tuple[str, ...], ctx: EvalContext
+    pixels: Tensor, fake_labels: Tensor | None, ref: InceptionReference, names: tuple[str, ...], ctx: EvalContext
 ) -> InceptionMeasured:
     values = inception.inception_metrics(
         [name for name in names if name in inception.RESULT_KEYS],
-        inception.to_uint8_rgb(fake),
+        pixels,
         ref.pixels,
         weights_path=ref.weights.path if ref.weights else None,
         feature_extractor=ref.extractor,
@@ -182,7 +224,12 @@ def inception_measure(
         real_cache_name=ref.cache_name,
         cache_root=cache_root() / "fidelity",
     )
-    return InceptionMeasured(values, min(inception.KID_SUBSET_SIZE, len(fake), len(ref.pixels)))
+    return InceptionMeasured(values, min(inception.KID_SUBSET_SIZE, len(pixels), len(ref.pixels)))
+
+
+def inception_kept_bytes(shape: tuple[int, ...], ref: InceptionReference) -> int:
+    """uint8 RGB pixels, and torch-fidelity's 2048-d float features of them."""
+    return 3 * math.prod(shape[1:]) + INCEPTION_FEATURES * 4
 
 
 def inception_provenance(ref: InceptionReference, measured: InceptionMeasured) -> dict[str, Any]:
@@ -216,10 +263,22 @@ def mixture_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -
     return MixtureReference(centers, std)
 
 
+def mixture_keep(chunk: Tensor, start: int, ref: MixtureReference, ctx: EvalContext) -> tuple[Tensor, Tensor]:
+    return nearest_mode(chunk.reshape(len(chunk), -1), ref.centers)
+
+
 def mixture_measure(
-    fake: Tensor, fake_labels: Tensor | None, ref: MixtureReference, names: tuple[str, ...], ctx: EvalContext
+    kept: tuple[Tensor, Tensor],
+    fake_labels: Tensor | None,
+    ref: MixtureReference,
+    names: tuple[str, ...],
+    ctx: EvalContext,
 ) -> tuple[Tensor, Tensor]:
-    return nearest_mode(fake.reshape(len(fake), -1), ref.centers)
+    return kept
+
+
+def mixture_kept_bytes(shape: tuple[int, ...], ref: MixtureReference) -> int:
+    return 16  # int64 mode index and float64 distance
 
 
 def mixture_provenance(ref: MixtureReference, measured: Any) -> dict[str, Any]:
@@ -251,11 +310,20 @@ def pixel_reference(real: Dataset, names: tuple[str, ...], ctx: EvalContext) -> 
     return PixelReference(real.batch(idx).cpu())
 
 
+def pixel_keep(chunk: Tensor, start: int, ref: PixelReference, ctx: EvalContext) -> Tensor:
+    """The chunk's samples among the first len(ref.real) of the evaluation (an exact assignment is cubic)."""
+    return chunk[: max(0, len(ref.real) - start)].cpu()
+
+
 def pixel_measure(
     fake: Tensor, fake_labels: Tensor | None, ref: PixelReference, names: tuple[str, ...], ctx: EvalContext
 ) -> PixelMeasured:
     count = min(len(ref.real), len(fake))
-    return PixelMeasured(ref.real[:count], fake[:count].cpu())
+    return PixelMeasured(ref.real[:count], fake[:count])
+
+
+def pixel_kept_bytes(shape: tuple[int, ...], ref: PixelReference) -> int:
+    return 0  # at most W1_MAX_SAMPLES samples are kept, whatever the evaluation's size
 
 
 def pixel_provenance(ref: PixelReference, measured: PixelMeasured) -> dict[str, Any]:
@@ -270,8 +338,10 @@ def pixel_provenance(ref: PixelReference, measured: PixelMeasured) -> dict[str, 
 
 
 GROUPS: dict[str, FeatureGroup] = {
-    "domain": FeatureGroup(domain_reference, domain_measure, domain_provenance),
-    "inception": FeatureGroup(inception_reference, inception_measure, inception_provenance),
-    "mixture": FeatureGroup(mixture_reference, mixture_measure, mixture_provenance),
-    "pixels": FeatureGroup(pixel_reference, pixel_measure, pixel_provenance),
+    "domain": FeatureGroup(domain_reference, domain_keep, domain_measure, domain_provenance, domain_kept_bytes),
+    "inception": FeatureGroup(
+        inception_reference, inception_keep, inception_measure, inception_provenance, inception_kept_bytes
+    ),
+    "mixture": FeatureGroup(mixture_reference, mixture_keep, mixture_measure, mixture_provenance, mixture_kept_bytes),
+    "pixels": FeatureGroup(pixel_reference, pixel_keep, pixel_measure, pixel_provenance, pixel_kept_bytes),
 }

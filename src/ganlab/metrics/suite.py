@@ -1,12 +1,15 @@
 """Evaluate named metrics: resolve them against the data, compute each group's reference once, measure samples.
 
-`MetricSuite` keeps the reference features (for periodic evaluation during training); `compute_metrics` is the
-one-shot form. Both return (values, provenance); provenance is recorded once per evaluation.
+`MetricSuite` keeps the reference features (for periodic evaluation during training) and measures samples as a
+stream of chunks (`measure`), keeping of each chunk only what its groups need, so an evaluation's memory does not
+grow with the size of its samples; `compute_metrics` is the one-shot form. Both return (values, provenance);
+provenance is recorded once per evaluation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import torch
@@ -15,10 +18,32 @@ from torch import Tensor
 from ganlab.data.base import Dataset
 from ganlab.errors import MetricError
 from ganlab.metrics.domain import SplitLoader, classifier_available
-from ganlab.metrics.groups import GROUPS, EvalContext
+from ganlab.metrics.groups import GROUPS, EvalContext, join
 from ganlab.metrics.inception import INCEPTION_EXTRACTOR
 from ganlab.metrics.provenance import ganlab_version
 from ganlab.metrics.registry import MetricSpec, applicable, check_names, is_mixture, resolve_metric
+
+CHUNK = 1000  # samples a group keeps at a time (the domain classifier's batch, so results match one-shot ones)
+Chunks = Iterable[tuple[Tensor, Tensor | None]]  # (samples, the labels they were drawn for or None)
+
+
+def rechunk(chunks: Chunks, size: int = CHUNK) -> Iterator[tuple[Tensor, Tensor | None]]:
+    """The same samples (and labels) in chunks of exactly `size`, the last one shorter."""
+    held: list[tuple[Tensor, Tensor | None]] = []
+    for chunk in chunks:
+        held.append(chunk)
+        while sum(len(fake) for fake, _ in held) >= size:
+            fake, labels = merge(held)
+            yield fake[:size], None if labels is None else labels[:size]
+            held = [(fake[size:], None if labels is None else labels[size:])] if len(fake) > size else []
+    if held:
+        yield merge(held)
+
+
+def merge(chunks: list[tuple[Tensor, Tensor | None]]) -> tuple[Tensor, Tensor | None]:
+    fake = torch.cat([f for f, _ in chunks]) if len(chunks) > 1 else chunks[0][0]
+    labels = [lab for _, lab in chunks if lab is not None]
+    return fake, (torch.cat(labels) if len(labels) > 1 else labels[0]) if labels else None
 
 
 class MetricSuite:
@@ -38,10 +63,11 @@ class MetricSuite:
             group: GROUPS[group].reference(real, members, ctx) for group, members in self.by_group.items()
         }
 
-    def check_samples(self, fake: Tensor) -> None:
-        """MetricError unless `fake` is a finite batch of at least 2 samples shaped like the real data."""
+    def check_chunk(self, fake: Tensor, fake_labels: Tensor | None) -> None:
+        """MetricError unless `fake` is a finite batch shaped like the real data, with one label per sample where a
+        metric reads labels."""
         want = 4 if self.real.kind == "image" else 2
-        if fake.ndim != want or len(fake) < 2:
+        if fake.ndim != want:
             raise MetricError(
                 f"samples must be (N >= 2, {', '.join(map(str, self.real.shape))}), got {tuple(fake.shape)}"
             )
@@ -51,9 +77,6 @@ class MetricSuite:
             )
         if not torch.isfinite(fake).all():
             raise MetricError("samples contain NaN or infinite values")
-
-    def check_labels(self, fake: Tensor, fake_labels: Tensor | None) -> None:
-        """MetricError unless a metric reading labels gets one label (N,) per sample."""
         readers = [name for name, spec in self.specs.items() if "conditional" in spec.needs]
         if not readers:
             return
@@ -62,16 +85,37 @@ class MetricSuite:
         if tuple(fake_labels.shape) != (len(fake),):
             raise MetricError(f"{readers[0]} needs one label per sample ({len(fake)},), got {tuple(fake_labels.shape)}")
 
+    def kept_bytes(self, samples: int, shape: Sequence[int]) -> int:
+        """Memory an evaluation of `samples` samples of `shape` keeps while it streams (chunks are dropped)."""
+        per_sample = sum(GROUPS[g].kept_bytes(tuple(shape), self.references[g]) for g in self.by_group)
+        return samples * per_sample + 2 * CHUNK * math.prod(shape) * 4
+
     @torch.no_grad()
-    def __call__(self, fake: Tensor, fake_labels: Tensor | None = None) -> tuple[dict[str, float], dict[str, Any]]:
-        """Values of the metrics for samples `fake` (N, ...) in [-1, 1] (images) or as points, and provenance."""
-        self.check_samples(fake)
-        self.check_labels(fake, fake_labels)
+    def measure(self, chunks: Chunks) -> tuple[dict[str, float], dict[str, Any]]:
+        """Values of the metrics for samples streamed as chunks (samples (n, ...) in [-1, 1] for images or points,
+        with the labels a conditional run drew them for, else None), and provenance. Each chunk is dropped once
+        its groups have kept what they need."""
+        kept: dict[str, list[Any]] = {group: [] for group in self.by_group}
+        labels: list[Tensor] = []
+        count, shape = 0, None
+        for fake, fake_labels in rechunk(chunks):
+            self.check_chunk(fake, fake_labels)
+            if shape is not None and tuple(fake.shape[1:]) != shape:
+                raise MetricError(f"samples changed shape during the evaluation: {shape} then {tuple(fake.shape[1:])}")
+            shape = tuple(fake.shape[1:])
+            for group in self.by_group:
+                kept[group].append(GROUPS[group].keep(fake, count, self.references[group], self.ctx))
+            if fake_labels is not None:
+                labels.append(fake_labels.cpu())
+            count += len(fake)
+        if count < 2:
+            raise MetricError(f"samples must be (N >= 2, {', '.join(map(str, self.real.shape))}), got {count} samples")
+        all_labels = torch.cat(labels) if labels else None
         values: dict[str, float] = {}
         features: dict[str, Any] = {}
         for group, members in self.by_group.items():
             stages, reference = GROUPS[group], self.references[group]
-            measured = stages.measure(fake, fake_labels, reference, members, self.ctx)
+            measured = stages.measure(join(kept.pop(group)), all_labels, reference, members, self.ctx)
             for name in members:
                 values[name] = float(self.specs[name].compute(measured, reference, self.ctx.seed))
             features[group] = {"metrics": list(members), **stages.provenance(reference, measured)}
@@ -79,13 +123,25 @@ class MetricSuite:
             "dataset": self.real.name,
             "reference_split": self.ctx.reference_split,
             "real_samples": len(self.real),
-            "fake_samples": len(fake),
-            "fake_labels": "given (conditional model)" if fake_labels is not None else None,
+            "fake_samples": count,
+            "fake_labels": "given (conditional model)" if all_labels is not None else None,
             "seed": self.ctx.seed,
             "library": ganlab_version(),
             "features": features,
         }
         return {name: values[name] for name in self.names}, provenance
+
+    def __call__(self, fake: Tensor, fake_labels: Tensor | None = None) -> tuple[dict[str, float], dict[str, Any]]:
+        """Values of the metrics for samples `fake` (N, ...) held in memory, and provenance (see `measure`)."""
+        if fake_labels is not None and tuple(fake_labels.shape) != (len(fake),):
+            self.check_chunk(fake, fake_labels)  # names the metric that reads labels, if any
+            fake_labels = None
+        if fake.ndim == 0 or len(fake) < 2:
+            raise MetricError(
+                f"samples must be (N >= 2, {', '.join(map(str, self.real.shape))}), got {tuple(fake.shape)}"
+            )
+        labels = [None] * math.ceil(len(fake) / CHUNK) if fake_labels is None else fake_labels.split(CHUNK)
+        return self.measure(zip(fake.split(CHUNK), labels, strict=True))
 
 
 def compute_metrics(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,14 +116,14 @@ class RealImagesRun:
     )
     checkpoint_step: int = 7
 
-    def sample(
+    def sample_chunks(
         self, n: int, labels: torch.Tensor | None = None, seed: int | None = None, *, progress: object = False
-    ) -> torch.Tensor:
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
         assert labels is not None and self.test.labels is not None
         gen = torch.Generator().manual_seed(seed or 0)
         by_class = [torch.nonzero(self.test.labels == k).flatten() for k in range(K)]
         idx = torch.stack([by_class[k][torch.randint(len(by_class[k]), (), generator=gen)] for k in labels.tolist()])
-        return self.test.batch(idx)
+        yield self.test.batch(idx), labels
 
 
 def test_evaluate_draws_labels_for_a_conditional_run(tmp_path, fashion_train, fashion_test):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,18 +28,20 @@ def mixture_sampler(n: int, labels: torch.Tensor | None, seed: int = 0) -> torch
 
 @dataclass
 class FakeRun:
-    """The duck type evaluate needs: config, path, checkpoint_step, sample()."""
+    """The duck type evaluate needs: config, path, checkpoint_step, sample_chunks() (chunks of 300)."""
 
     path: Path
     config: Config = field(default_factory=lambda: Config(data=DataConfig(name="8gaussians", points=2000)))
     checkpoint_step: int = 1234
     seen_labels: list = field(default_factory=list)
 
-    def sample(
+    def sample_chunks(
         self, n: int, labels: torch.Tensor | None = None, seed: int | None = None, *, progress: object = False
-    ) -> torch.Tensor:
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
         self.seen_labels.append(labels)
-        return mixture_sampler(n, labels, seed or 0)
+        fake = mixture_sampler(n, labels, seed or 0)
+        for start in range(0, n, 300):
+            yield fake[start : start + 300], None if labels is None else labels[start : start + 300]
 
 
 def test_evaluate_writes_eval_json_and_returns_values(tmp_path):
