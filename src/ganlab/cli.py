@@ -254,6 +254,8 @@ def evaluate(
     names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None
     dev = resolve_device(device)  # a bad --device is refused before the run is loaded
     run = load_run(run_dir)
+    for message in run.messages:  # e.g. the newest checkpoint is damaged and an older one is evaluated
+        note(message)
     run.generator.to(dev)
     result = run_evaluation(run, names, samples, inception_weights, seed, device=dev, progress=True)
     click.echo(

@@ -114,12 +114,12 @@ class Run:
         return labels
 
     def metrics(self) -> list[dict[str, Any]]:
-        """Rows of metrics.jsonl."""
-        return read_jsonl(self.dir.metrics)
+        """Rows of metrics.jsonl (damaged lines skipped and noted in `messages`)."""
+        return read_jsonl(self.dir.metrics, warn=self.messages.append)
 
     def evals(self) -> list[dict[str, Any]]:
-        """Rows of eval.jsonl (periodic evaluations)."""
-        return read_jsonl(self.dir.evals)
+        """Rows of eval.jsonl (periodic evaluations; damaged lines skipped and noted in `messages`)."""
+        return read_jsonl(self.dir.evals, warn=self.messages.append)
 
     @cached_property
     def summary(self) -> dict[str, Any]:

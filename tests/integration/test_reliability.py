@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -499,3 +500,75 @@ def test_train_shows_the_absolute_run_directory(
     code, out, err = cli(["train", "gan", *sets(**{"train.steps": 2}), "--out", "rel/run"], capsys)
     assert code == 0, err
     assert f"into {tmp_path / 'rel/run'}" in err and f"run:      {tmp_path / 'rel/run'}" in out
+
+
+# --- damaged records (issue 17): every command goes on, saying what it skipped, or refuses in one line --------
+
+DAMAGE: dict[str, tuple[str, bytes, bool]] = {  # damage -> (file, bytes, appended (else the file is replaced))
+    "a torn last log line": ("metrics.jsonl", b'{"step": 99, "loss_d": 1.', True),
+    "a log line that is not UTF-8": ("metrics.jsonl", b'\xff\xfe{"step": 5}\n', True),
+    "a log row that is a list": ("eval.jsonl", b"[1, 2, 3]\n", True),
+    "a log row whose step is text": ("metrics.jsonl", b'{"step": "abc", "loss_d": "x"}\n', True),
+    "an eval row of the wrong shape": ("eval.jsonl", b'{"step": 2, "metrics": "x", "provenance": 3}\n', True),
+    "a summary of the wrong types": ("summary.json", b'{"warnings": 5, "steps": "y", "best": 1}', False),
+    "a summary that is not JSON": ("summary.json", b"{not json", False),
+    "a config that is not UTF-8": ("config.yaml", b"\xff\xfe\n", True),
+    "a config that does not parse": ("config.yaml", b"model: [unclosed\n", True),
+}
+SKIPPED = {
+    "a torn last log line",
+    "a log line that is not UTF-8",
+    "a log row that is a list",
+    "a log row whose step is text",
+}
+
+
+@pytest.fixture(scope="module")
+def evaluated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished tiny run with periodic evaluations (eval.jsonl), made once; each test damages a copy."""
+    run = tmp_path_factory.mktemp("damaged") / "run"
+    extra = {"eval__every": 4, "eval__samples": 32, "eval__metrics": ["w1_exact"]}
+    main(["train", "gan", *sets(**extra), "--out", str(run)])  # returns when it succeeds
+    assert (run / "eval.jsonl").read_text().count("\n") == 2
+    return run
+
+
+COMMANDS = {
+    "report": lambda run: ["report", str(run), "-o", str(run.parent / "report.html")],
+    "train --resume": lambda run: ["train", "--resume", "--out", str(run), "--set", "train.steps=10"],
+    "evaluate": lambda run: ["evaluate", str(run), "--metrics", "w1_exact", "--samples", "32"],
+    "sample": lambda run: ["sample", str(run), "-n", "4", "-o", str(run.parent / "grid.png")],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_records_never_give_a_traceback(
+    damage: str, command: str, evaluated_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(evaluated_run, run)
+    name, data, append = DAMAGE[damage]
+    with open(run / name, "ab" if append else "wb") as f:
+        f.write(data)
+    before = tree(run)
+    code, _, err = cli(COMMANDS[command](run), capsys)
+    assert "Traceback" not in err, err
+    if name == "config.yaml" and command != "report":  # the model cannot be rebuilt without it: refused
+        assert code == 2 and "config.yaml" in one_error(err)
+        assert tree(run) == before  # nothing written, nothing lost
+        return
+    assert code == 0, err
+    if command == "report" and (damage in SKIPPED or name == "config.yaml"):
+        assert f"ganlab: warning: {run / name}: " in err, err  # names the file, and the line or what is wrong
+        assert "line" in err or "unreadable" in err
+    if command == "train --resume" and damage in SKIPPED:
+        steps = [r["step"] for r in load_run(run).metrics()]
+        assert steps == sorted(steps) and steps[-1] == 10
+        if damage != "a torn last log line":  # half a row is dropped; a whole damaged line is set aside
+            assert f"{run / name}: skipped 1 damaged line(s)" in err and f"kept in {run / name}.damaged" in err
+            assert (run / f"{name}.damaged").read_bytes() == data
+    if command != "train --resume":  # readers leave the run's records as they were
+        assert {k: v for k, v in tree(run).items() if k in before and k != "eval.json"} == {
+            k: v for k, v in before.items() if k != "eval.json"
+        }

@@ -53,6 +53,8 @@ def report(directories: tuple[str, ...], output: str, publish: str | None) -> No
         click.echo(f"index: {Path(publish).resolve() / 'README.md'}")
         return
     result = build_report(list(directories), output)
+    for note in result.collection.notes:
+        click.echo(f"ganlab: warning: {note}", err=True)
     for study in result.collection.studies:
         scale = f"{study.scale} scale"
         mine = [c for c in result.claims if c.study == study.name]

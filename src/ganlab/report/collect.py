@@ -65,6 +65,7 @@ class RunRecord:
     cell: str | None = None
     variants: dict[str, str] = field(default_factory=dict)
     position: int = 0  # order of the run's cell in its study
+    notes: list[str] = field(default_factory=list)  # what could not be read (damaged lines, an unreadable config)
 
     @property
     def name(self) -> str:
@@ -72,7 +73,9 @@ class RunRecord:
 
     @property
     def seed(self) -> int:
-        return int(self.config.get("train", {}).get("seed", 0))
+        train = self.config.get("train")
+        seed = train.get("seed", 0) if isinstance(train, dict) else 0
+        return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
 
     def final_metrics(self) -> dict[str, float]:
         """eval.json's values, else the last periodic evaluation's."""
@@ -170,6 +173,11 @@ class Collection:
     studies: list[StudyRecord]
     toys: list[ToyFigure]
 
+    @property
+    def notes(self) -> list[str]:
+        """What could not be read in the runs found, one line each."""
+        return [note for run in self.runs for note in run.notes]
+
 
 def _read_json(path: Path) -> Any:
     try:
@@ -179,11 +187,14 @@ def _read_json(path: Path) -> Any:
 
 
 def read_run(path: Path) -> RunRecord:
-    text = (path / "config.yaml").read_text(encoding="utf-8")
+    """What the report shows of one run directory; what it could not read is said in `notes`, never raised."""
+    notes: list[str] = []
     try:
+        text = (path / "config.yaml").read_text(encoding="utf-8")
         config = yaml.safe_load(text) or {}
-    except yaml.YAMLError:
-        config = {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text, config = "", {}
+        notes.append(f"{path / 'config.yaml'}: unreadable ({type(exc).__name__}); the run is shown without its config")
     summary = _read_json(path / "summary.json")
     final_eval = _read_json(path / "eval.json")
     samples = {}
@@ -196,12 +207,13 @@ def read_run(path: Path) -> RunRecord:
         path=path,
         config=config if isinstance(config, dict) else {},
         summary=summary if isinstance(summary, dict) else {},
-        metrics=read_jsonl(path / "metrics.jsonl"),
-        evals=read_jsonl(path / "eval.jsonl"),
+        metrics=read_jsonl(path / "metrics.jsonl", warn=notes.append),
+        evals=read_jsonl(path / "eval.jsonl", warn=notes.append),
         final_eval=final_eval if isinstance(final_eval, dict) else None,
         samples=dict(sorted(samples.items())),
         config_text=text,
         sheet=path / "sample.png" if (path / "sample.png").is_file() else None,
+        notes=notes,
     )
 
 

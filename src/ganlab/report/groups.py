@@ -88,7 +88,8 @@ class Group:
 def warning_lines(run: RunRecord) -> list[str]:
     """summary.json `warnings` as one line each (strings, or objects with a message, step and evidence)."""
     lines = []
-    for item in run.summary.get("warnings") or []:
+    items = run.summary.get("warnings")
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, dict):
             text = str(item.get("message") or item.get("rule") or item.get("name") or json.dumps(item))
             step = f" (step {item['step']})" if "step" in item and f"step {item['step']}" not in text else ""

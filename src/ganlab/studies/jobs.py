@@ -86,7 +86,8 @@ def run_status(cell: Cell, metrics: tuple[str, ...]) -> tuple[Status, str]:
             f"{changed[0]} is {_get(stored, changed[0])!r}, the study plans {_get(cell.config, changed[0])!r}",
         )
     summary = read_summary(path)
-    steps = int(summary.get("steps", 0) or 0)
+    steps = summary.get("steps", 0)
+    steps = steps if isinstance(steps, int) and not isinstance(steps, bool) else 0  # a damaged summary: not done
     if summary.get("status") == "diverged":
         done = _evaluated_latest(path, metrics)
         return ("diverged", str(summary.get("diverged_on", ""))) if done else ("trained", "diverged; evaluate")

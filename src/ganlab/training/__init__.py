@@ -158,7 +158,7 @@ def _prepare(
     elif resume:
         if run.config.is_file():
             loop.messages.append(f"no complete checkpoint in {run.checkpoints} yet: starting from step 0")
-        run.truncate_logs(0)
+        run.truncate_logs(0, warn=loop.messages.append)
     run.remove_leftovers()
     run.write_config(dump_yaml(config))
     return loop

@@ -93,7 +93,7 @@ class Loop:
         self.session_start = time.perf_counter()
         self.saved_step = self.purge_step = self.state.step
         self.watch.reset()
-        self.run.truncate_logs(self.state.step)
+        self.run.truncate_logs(self.state.step, warn=self.messages.append)
         self.apply_lr_scale()
 
     def apply_lr_scale(self) -> None:

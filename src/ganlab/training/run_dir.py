@@ -7,6 +7,7 @@ import fcntl
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,16 +104,29 @@ class RunDir:
                 if tmp.is_file():
                     tmp.unlink(missing_ok=True)
 
-    def truncate_logs(self, step: int) -> None:
-        """Drop log rows beyond `step` (written after the checkpoint a resume starts from) and a torn last
-        line; atomically, so a crash here leaves the old file."""
+    def truncate_logs(self, step: int, warn: Callable[[str], None] | None = None) -> None:
+        """Drop log rows beyond `step` (written after the checkpoint a resume starts from) and damaged lines (a
+        torn last line, or any line `read_jsonl` skips), atomically, so a crash here leaves the old file. Damaged
+        lines other than a torn last line are kept in NAME.damaged beside the log, and `warn` is told."""
         for path in (self.metrics, self.evals):
-            rows = read_jsonl(path)
+            rows, damaged = split_jsonl(path)
             kept = [r for r in rows if _step_of(r) <= step]
-            if len(kept) != len(rows) or _has_partial_line(path):
-                tmp = path.with_name(f".{path.name}.tmp")
-                write_bytes_durably(tmp, "".join(json.dumps(r) + "\n" for r in kept).encode("utf-8"))
-                os.replace(tmp, path)
+            torn = _has_partial_line(path)
+            if len(kept) == len(rows) and not damaged and not torn:
+                continue
+            last = path.read_bytes().count(b"\n") + 1  # the number of an unterminated last line
+            worth_keeping = [d for d in damaged if not (torn and d[0] == last)]  # half a row is never data
+            if worth_keeping:
+                aside = path.with_name(path.name + ".damaged")
+                with open(aside, "ab") as f:
+                    f.write(b"".join(raw + b"\n" for _, raw, _ in worth_keeping))
+                    f.flush()
+                    os.fsync(f.fileno())
+                if warn is not None:
+                    warn(f"{damage_line(path, worth_keeping)}; they are kept in {aside}")
+            tmp = path.with_name(f".{path.name}.tmp")
+            write_bytes_durably(tmp, "".join(json.dumps(r) + "\n" for r in kept).encode("utf-8"))
+            os.replace(tmp, path)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         write_json_atomic(self.summary, _finite(summary))
@@ -144,17 +158,52 @@ class JsonlWriter:
         self.file.close()
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Complete rows of a JSONL file; a torn last line (a crash mid-write) is ignored."""
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
+def read_jsonl(path: Path, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """The rows of a JSONL log that ganlab can use. A line that is not UTF-8, not complete JSON (a torn last line
+    after a crash mid-write), not an object, or whose step is not a whole number is skipped; `warn` gets one line
+    naming the file and the lines skipped."""
+    rows, damaged = split_jsonl(path)
+    if damaged and warn is not None:
+        warn(damage_line(path, damaged))
     return rows
+
+
+def split_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[tuple[int, bytes, str]]]:
+    """The usable rows of a JSONL file, and each damaged line as (line number, raw bytes, what is wrong)."""
+    if not path.exists():
+        return [], []
+    rows, damaged = [], []
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        row, problem = parse_row(raw)
+        if row is not None:
+            rows.append(row)
+        else:
+            damaged.append((number, raw, problem))
+    return rows, damaged
+
+
+def damage_line(path: Path, damaged: list[tuple[int, bytes, str]]) -> str:
+    listed = ", ".join(f"line {number} ({problem})" for number, _, problem in damaged[:3])
+    more = f" and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+    return f"{path}: skipped {len(damaged)} damaged line(s): {listed}{more}"
+
+
+def parse_row(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    """One JSONL line as a log row, or None and what makes it unusable."""
+    try:
+        row = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "not UTF-8"
+    except json.JSONDecodeError:
+        return None, "not complete JSON"
+    if not isinstance(row, dict):
+        return None, f"a JSON {type(row).__name__}, not an object"
+    step = row.get("step", 0)
+    if isinstance(step, bool) or not isinstance(step, int):
+        return None, f"step {str(step)[:20]!r} is not a whole number"
+    return row, ""
 
 
 def _step_of(row: Any) -> float:
