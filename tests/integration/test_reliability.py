@@ -572,3 +572,47 @@ def test_damaged_records_never_give_a_traceback(
         assert {k: v for k, v in tree(run).items() if k in before and k != "eval.json"} == {
             k: v for k, v in before.items() if k != "eval.json"
         }
+
+
+FORGED = {  # state.json field -> a value of the wrong kind, written with a matching sha256 in the manifest
+    "step": "x",
+    "sample_shape": [1, 2],
+    "num_classes": -1,
+    "data_kind": 7,
+    "ema": "yes",
+    "lr_scale": "q",
+    "loop": [],
+    "d_steps": None,
+}
+
+
+def forge_state(checkpoint: Path, key: str, value: object) -> None:
+    state = json.loads((checkpoint / "state.json").read_text())
+    data = json.dumps({**state, key: value} if value is not None else {k: v for k, v in state.items() if k != key})
+    (checkpoint / "state.json").write_text(data)
+    manifest = json.loads((checkpoint / "manifest.json").read_text())
+    manifest["files"]["state.json"] = hashlib.sha256(data.encode()).hexdigest()
+    (checkpoint / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("command", ["train --resume", "evaluate", "sample"])
+@pytest.mark.parametrize("key", list(FORGED))
+def test_a_forged_state_whose_hash_matches_falls_back_or_is_refused(
+    key: str, command: str, evaluated_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run, spoilt = tmp_path / "run", tmp_path / "spoilt"
+    for path in (run, spoilt):
+        shutil.copytree(evaluated_run, path)
+    older, newest = (path for _, path in step_dirs(run / "checkpoints"))
+    forge_state(newest, key, FORGED[key])
+    code, _, err = cli(COMMANDS[command](run), capsys)
+    assert code == 0 and "Traceback" not in err, err
+    what = f"'{key}'" if FORGED[key] is not None else f"no '{key}'"
+    assert f"checkpoint {newest}: state.json has" in err and what in err, err
+    assert f"using the previous good checkpoint {older.name}" in err
+    for _, checkpoint in step_dirs(spoilt / "checkpoints"):  # no good checkpoint left: refused in one line
+        forge_state(checkpoint, key, FORGED[key])
+    before = tree(spoilt)
+    code, _, err = cli(COMMANDS[command](spoilt), capsys)
+    assert code != 0 and what in one_error(err)
+    assert tree(spoilt) == before
