@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from ganlab.cli_types import SEED, UserPath
 from ganlab.errors import GanlabError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -115,7 +116,7 @@ SET_HELP = "override a config key, e.g. --set train.steps=500 (repeatable)"
 @cli.command(context_settings=CONTEXT)
 @click.argument("config", required=False)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
-@click.option("--out", type=click.Path(file_okay=False), help="run directory (default runs/<preset>-<timestamp>)")
+@click.option("--out", type=UserPath(file_okay=False), help="run directory (default runs/<preset>-<timestamp>)")
 @click.option(
     "--resume",
     is_flag=True,
@@ -200,11 +201,11 @@ def presets() -> None:
 
 # --- sample -------------------------------------------------------------------------------------------
 @cli.command(context_settings=CONTEXT)
-@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.argument("run_dir", metavar="RUN", type=UserPath(file_okay=False))
 @click.option("-n", "n", default=64, show_default=True, type=click.IntRange(min=1), help="number of samples")
 @click.option("--class", "class_id", type=int, help="class id for a conditional model (default: all classes)")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of the latent noise")
-@click.option("-o", "output", type=click.Path(dir_okay=False), help="PNG to write (default RUN/sample.png)")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of the latent noise")
+@click.option("-o", "output", type=UserPath(dir_okay=False), help="PNG to write (default RUN/sample.png)")
 def sample(run_dir: str, n: int, class_id: int | None, seed: int, output: str | None) -> None:
     """Draw a grid of N samples from a trained run (EMA weights if kept); needs only the run directory."""
     from ganlab.run import load_run
@@ -229,13 +230,13 @@ def sample(run_dir: str, n: int, class_id: int | None, seed: int, output: str | 
 
 # --- evaluate -----------------------------------------------------------------------------------------
 @cli.command(context_settings=CONTEXT)
-@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.argument("run_dir", metavar="RUN", type=UserPath(file_okay=False))
 @click.option("--metrics", "metric_list", help="comma-separated metric names (default: the run's eval.metrics)")
 @click.option("--samples", type=int, default=10_000, show_default=True, help="generated samples")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of the generated samples")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of the generated samples")
 @click.option(
     "--inception-weights",
-    type=click.Path(dir_okay=False),
+    type=UserPath(dir_okay=False),
     envvar="GANLAB_INCEPTION_WEIGHTS",
     help="local Inception weights for fid/kid/is/precision/recall (env GANLAB_INCEPTION_WEIGHTS)",
 )
@@ -282,7 +283,7 @@ def data_list() -> None:
 
 @data.command("check", context_settings=CONTEXT)
 @click.argument("name")
-@click.option("--root", type=click.Path(file_okay=False), help="directory to look in first")
+@click.option("--root", type=UserPath(file_okay=False), help="directory to look in first")
 def data_check(name: str, root: str | None) -> None:
     """Say whether dataset NAME is available here, from where, and its size."""
     from ganlab.data import check_dataset
@@ -295,12 +296,10 @@ def data_check(name: str, root: str | None) -> None:
 @data.command("prepare", context_settings=CONTEXT)
 @click.argument("name", type=click.Choice(["carvana"]))
 @click.option(
-    "--images", required=True, type=click.Path(exists=True, file_okay=False), help="Carvana train/ photos (JPEG)"
+    "--images", required=True, type=UserPath(exists=True, file_okay=False), help="Carvana train/ photos (JPEG)"
 )
-@click.option(
-    "--masks", required=True, type=click.Path(exists=True, file_okay=False), help="Carvana train_masks/ (GIF)"
-)
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="output directory of 64x64 PNGs")
+@click.option("--masks", required=True, type=UserPath(exists=True, file_okay=False), help="Carvana train_masks/ (GIF)")
+@click.option("--out", required=True, type=UserPath(file_okay=False), help="output directory of 64x64 PNGs")
 @click.option("--size", default=64, show_default=True, type=click.IntRange(min=8), help="output side in pixels")
 def data_prepare(name: str, images: str, masks: str, out: str, size: int) -> None:
     """Carvana preprocessing (seed 000 §4.1): mask, crop a square holding the car, resize, white background."""

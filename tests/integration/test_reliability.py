@@ -616,3 +616,33 @@ def test_a_forged_state_whose_hash_matches_falls_back_or_is_refused(
     code, _, err = cli(COMMANDS[command](spoilt), capsys)
     assert code != 0 and what in one_error(err)
     assert tree(spoilt) == before
+
+
+BAD_INPUT = {  # argv -> what the one error line must name (exit 2, nothing written)
+    "a seed past 64 bits (--set)": (["train", "gan", "--set", "train.seed=99999999999999999999999"], "train.seed"),
+    "a seed past 64 bits (--seed)": (["sample", "RUN", "-n", "4", "--seed", str(2**64)], "--seed"),
+    "a negative --seed": (["evaluate", "RUN", "--seed", "-1"], "--seed"),
+    "--out that is not UTF-8": (["train", "gan", "--out", "OUT/\udcff\udcfe"], "--out"),
+    "a report folder that is not UTF-8": (["report", "OUT/\udcff"], "DIR"),
+    "a study --out that is not UTF-8": (["study", "kernel-size", "--quick", "--out", "OUT/\udcff"], "--out"),
+    "a study name with a newline": (["study", "kernel-size\n", "--dry-run"], "kernel-size\\n"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_anywhere_is_one_line_and_exit_2(
+    case: str, finished_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv, named = BAD_INPUT[case]
+    argv = [a.replace("RUN", str(finished_run)).replace("OUT", str(tmp_path)) for a in argv]
+    before = tree(tmp_path)
+    code, _, err = cli(argv, capsys)
+    assert code == 2 and named in one_error(err), err
+    assert tree(tmp_path) == before
+
+
+def test_an_os_failure_names_the_path_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Permission and other OS failures (here: a file where the run's parent folder should be) exit 1."""
+    (tmp_path / "file").write_text("not a folder")
+    code, _, err = cli(["train", "gan", *sets(), "--out", str(tmp_path / "file" / "run")], capsys)
+    assert code == 1 and str(tmp_path / "file") in one_error(err)

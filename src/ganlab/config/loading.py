@@ -245,7 +245,12 @@ def build(cls: type, data: Any, prefix: str) -> Any:
 
 
 def _describe_check(name: str) -> str:
-    return {"positive": "a value > 0", "non_negative": "a value >= 0", "unit_interval": "a value in [0, 1]"}[name]
+    return {
+        "positive": "a value > 0",
+        "non_negative": "a value >= 0",
+        "unit_interval": "a value in [0, 1]",
+        "seed_range": "a whole number in [0, 2**63)",
+    }[name]
 
 
 def coerce(value: Any, hint: Any, key: str) -> Any:

@@ -32,6 +32,13 @@ def unit_interval(x: float) -> bool:
     return 0 <= x <= 1
 
 
+SEED_LIMIT = 2**63  # torch.manual_seed takes a 64-bit integer; seeds are kept below the signed limit
+
+
+def seed_range(x: float) -> bool:
+    return 0 <= x < SEED_LIMIT
+
+
 @dataclass(frozen=True)
 class DataConfig:
     name: str = opt("fashion-mnist", "dataset name (`ganlab data list`)", registry="datasets")
@@ -133,7 +140,7 @@ class OptimConfig:
 class TrainConfig:
     steps: int = opt(2000, "generator updates", check=positive)
     batch_size: int = opt(64, "images per batch for D and G", check=positive)
-    seed: int = opt(0, "seed of every random stream (init, data order, noise)", check=non_negative)
+    seed: int = opt(0, "seed of every random stream (init, data order, noise)", check=seed_range)
     n_critic: int = opt(1, "D updates per G update", check=positive)
     critic_boost: int = opt(
         0, "D updates per G update during boosted steps (0 = off; seed 001 §5.3.1 uses 100)", check=non_negative

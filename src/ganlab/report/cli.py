@@ -7,22 +7,23 @@ from pathlib import Path
 import click
 
 from ganlab.cli import CONTEXT, SHORT_HELP
+from ganlab.cli_types import UserPath
 from ganlab.report.groups import plural
 
 
 @click.command(context_settings=CONTEXT, short_help=SHORT_HELP["report"])
-@click.argument("directories", metavar="DIR...", nargs=-1, required=True)
+@click.argument("directories", metavar="DIR...", nargs=-1, required=True, type=UserPath())
 @click.option(
     "-o",
     "--output",
     default="report.html",
     show_default=True,
-    type=click.Path(dir_okay=False),
+    type=UserPath(dir_okay=False),
     help="HTML file to write",
 )
 @click.option(
     "--publish",
-    type=click.Path(file_okay=False),
+    type=UserPath(file_okay=False),
     help="instead of the HTML page, write each study's records, Markdown results page and figures under this "
     "directory (e.g. docs/results) and its README.md index; the pages are rendered from the records alone",
 )

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ganlab.cli import CONTEXT, SET_HELP, SHORT_HELP, note
+from ganlab.cli_types import UserPath
 from ganlab.progress import Progress
 
 
@@ -96,7 +97,7 @@ def _describe(result: dict[str, Any]) -> str:
 @click.argument("study_ref", metavar="STUDY", required=False)
 @click.option(
     "--out",
-    type=click.Path(file_okay=False),
+    type=UserPath(file_okay=False),
     help="directory of the study's runs (default runs/<study>, runs/<study>-lab or runs/<study>-quick)",
 )
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="trainings at once")

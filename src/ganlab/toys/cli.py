@@ -7,17 +7,16 @@ from pathlib import Path
 import click
 
 from ganlab.cli import SHORT_HELP
+from ganlab.cli_types import SEED, UserPath
 
 TOY_NAMES = ["js-vs-emd", "critic-1d", "critic-surface", "clipping-depth", "generator-gradient", "mixture"]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, short_help=SHORT_HELP["toy"])
 @click.argument("name", type=click.Choice(TOY_NAMES))
-@click.option(
-    "--out", type=click.Path(file_okay=False), help="folder for the figures and JSON (default runs/toys/NAME)"
-)
+@click.option("--out", type=UserPath(file_okay=False), help="folder for the figures and JSON (default runs/toys/NAME)")
 @click.option("--quick", is_flag=True, help="a reduced scale that finishes in under a minute on 2 CPU cores")
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of every random draw")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="seed of every random draw")
 @click.option(
     "--set",
     "sets",
