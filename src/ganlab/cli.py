@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ganlab.cli_types import SEED, UserPath
-from ganlab.errors import GanlabError
+from ganlab.errors import GanlabError, GanlabWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -84,8 +85,20 @@ def cli() -> None:
     """Train, evaluate, diagnose and compare GANs; rerun the classic studies in one command."""
 
 
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """ganlab's own warnings as one line each; other libraries' as Python shows them."""
+    if issubclass(category, GanlabWarning):
+        note(f"warning: {message}")
+    else:
+        PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+PYTHON_SHOWWARNING = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `ganlab` console script and `python -m ganlab`."""
+    warnings.showwarning = show_warning
     try:
         cli.main(args=argv, prog_name="ganlab", standalone_mode=False)
     except click.exceptions.Exit as exc:

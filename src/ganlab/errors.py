@@ -14,6 +14,11 @@ def quoted(value: object) -> str:
     return QUOTE.repr(value)
 
 
+class GanlabWarning(UserWarning):
+    """A note ganlab gives on purpose (skipped files, a fallback, a slower path): the CLI prints each as one line
+    `ganlab: warning: ...`; library users get a normal Python warning they can filter."""
+
+
 class GanlabError(Exception):
     """Base class of every error ganlab raises on purpose."""
 

@@ -1,7 +1,9 @@
 """Any directory tree of images; the first-level sub-folders, when there are any, are the classes.
 
 Each image is decoded once with PIL at load time. Unreadable files are skipped, counted and reported in one
-warning rather than failing: one bad JPEG should not make a folder of 100 000 photos unusable.
+warning rather than failing: one bad JPEG should not make a folder of 100 000 photos unusable; a folder where
+most files are unreadable is refused. 16-bit images are scaled to 8 bits (not clipped, as PIL's convert does),
+and images much smaller than data.resolution (upscaled, so blurred) are counted in one warning.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from PIL import Image
 from ganlab.config.schema import DataConfig
 from ganlab.data.base import DATASETS, Dataset, Split
 from ganlab.data.catalog import INFO, DatasetInfo
-from ganlab.errors import ConfigError, DataError
+from ganlab.errors import ConfigError, DataError, GanlabWarning
 
 if TYPE_CHECKING:
     import torch
@@ -76,14 +78,29 @@ def is_gray(image: Image.Image) -> bool:
     return image.mode in GRAY_MODES
 
 
-def decode(path: Path, resolution: int | None) -> np.ndarray:
-    """One image as uint8 (H, W) when grayscale or (H, W, 3), resized to the square `resolution` if given."""
+WIDE_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")  # 16-bit gray (PNG, TIFF) as PIL opens it
+
+
+def to_8bit(image: Image.Image) -> Image.Image:
+    """A 16-bit gray image scaled to 8 bits (65535 -> 255, v / 257 rounded); PIL's convert("L") would clip every
+    value above 255 to white. Other modes are returned as they are."""
+    if image.mode not in WIDE_MODES:
+        return image
+    wide = np.asarray(image, dtype=np.float64)
+    return Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8), "L")
+
+
+def decode(path: Path, resolution: int | None) -> tuple[np.ndarray, tuple[int, int]]:
+    """One image as uint8 (H, W) when grayscale or (H, W, 3), resized to the square `resolution` if given, and
+    its size (W, H) in the file."""
     with Image.open(path) as file:
         file.load()
-        image = file.convert("L" if is_gray(file) else "RGB")
+        image = to_8bit(file)
+        image = image.convert("L" if is_gray(image) else "RGB")
+    size = image.size
     if resolution is not None and image.size != (resolution, resolution):
         image = fit_square(image, resolution)
-    return np.asarray(image)
+    return np.asarray(image), size
 
 
 def size_text(array: np.ndarray) -> str:
@@ -98,6 +115,10 @@ class Decoded:
     arrays: list[np.ndarray] = field(default_factory=list)
     kept: list[int] = field(default_factory=list)  # positions in the file list
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    small: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)  # upscaled more than SMALL_FACTOR
+
+
+SMALL_FACTOR = 2  # an image whose shorter side is under resolution / SMALL_FACTOR is reported as upscaled
 
 
 def decode_all(files: list[Path], resolution: int | None, limit: int | None) -> Decoded:
@@ -107,10 +128,12 @@ def decode_all(files: list[Path], resolution: int | None, limit: int | None) -> 
         if limit is not None and len(out.arrays) >= limit:
             break
         try:
-            array = decode(path, resolution)
+            array, size = decode(path, resolution)
         except UNREADABLE as err:
             out.skipped.append((path, f"{type(err).__name__}: {err}"))
             continue
+        if resolution is not None and min(size) * SMALL_FACTOR < resolution:
+            out.small.append((path, size))
         if out.arrays and array.shape[:2] != out.arrays[0].shape[:2]:
             first = files[out.kept[0]]
             raise DataError(
@@ -146,10 +169,24 @@ def load_images(root: Path, resolution: int | None, limit: int | None, name: str
         raise DataError(f"{name}: {root} {what}{first}; expected {', '.join(sorted(SUFFIXES))} files")
     if decoded.skipped:
         path, reason = decoded.skipped[0]
+        tried = len(decoded.skipped) + len(decoded.arrays)
+        if len(decoded.skipped) > len(decoded.arrays):  # mostly unusable: a wrong folder, not a few bad files
+            raise DataError(
+                f"{name}: {len(decoded.skipped)} of {tried} image files under {root} are unreadable (first: {path}: "
+                f"{reason}); expected a folder of mostly readable {', '.join(sorted(SUFFIXES))} files"
+            )
         message = (
             f"{name}: skipped {len(decoded.skipped)} unreadable image file(s) under {root}; first: {path} ({reason})"
         )
-        warnings.warn(message, stacklevel=4)  # points at the caller of load_dataset
+        warnings.warn(message, GanlabWarning, stacklevel=4)  # points at the caller of load_dataset
+    if decoded.small:
+        path, (w, h) = decoded.small[0]
+        warnings.warn(
+            f"{name}: {len(decoded.small)} of {len(decoded.arrays)} images under {root} are smaller than half of "
+            f"data.resolution={resolution} and were upscaled (blurred); first: {path} ({w}x{h})",
+            GanlabWarning,
+            stacklevel=4,
+        )
     y = None if labels is None else torch.tensor([labels[i] for i in decoded.kept], dtype=torch.int64)
     return Dataset(name, "image", stack(decoded.arrays), y, len(classes), str(root))
 

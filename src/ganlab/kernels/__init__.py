@@ -27,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from ganlab.cache import cache_root
+from ganlab.errors import GanlabWarning
 
 SOURCES = Path(__file__).parent
 FLAG_SETS = (
@@ -108,8 +109,8 @@ def load(name: str) -> ctypes.CDLL | None:
 
 def _unavailable(name: str, why: str) -> None:
     warnings.warn(
-        f"ganlab: the C kernel '{name}' is not available ({why}); torch's kernels are used instead, a little "
+        f"the C kernel '{name}' is not available ({why}); torch's kernels are used instead, a little "
         "slower (train.fused_norm=false turns this path off)",
-        RuntimeWarning,
+        GanlabWarning,
         stacklevel=3,
     )

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganlab.data.base import Dataset, Split
-from ganlab.errors import MetricError
+from ganlab.errors import GanlabWarning, MetricError
 from ganlab.metrics.classifier import LoadedClassifier, build_classifier, load_classifier, predict
 from ganlab.metrics.modes import stacked_mode_ids
 from ganlab.metrics.provenance import cache_root
@@ -70,6 +70,7 @@ def get_classifier(name: str, load_split: SplitLoader, device: torch.device | st
         warnings.warn(
             f"training ganlab's domain classifier for '{name}' on its train split ({FIRST_USE_EPOCHS} epochs, "
             f"once); cached in {record.parent}",
+            GanlabWarning,
             stacklevel=2,
         )
         build_classifier(train, test, record.parent, epochs=FIRST_USE_EPOCHS)

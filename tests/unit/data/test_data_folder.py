@@ -11,7 +11,7 @@ from PIL import Image
 
 from ganlab.config.schema import DataConfig
 from ganlab.data import load_dataset
-from ganlab.errors import ConfigError, DataError
+from ganlab.errors import ConfigError, DataError, GanlabWarning
 
 
 def save(path: Path, size: tuple[int, int] = (6, 4), mode: str = "RGB", value: int = 0) -> np.ndarray:
@@ -96,3 +96,50 @@ def test_folder_needs_a_root(tmp_path: Path) -> None:
         load_dataset(DataConfig(name="folder"))
     with pytest.raises(DataError, match="is not a directory"):
         load_dataset(DataConfig(name="folder", root=str(tmp_path / "missing")))
+
+
+def test_sixteen_bit_images_are_scaled_not_clipped(tmp_path: Path) -> None:
+    """A 16-bit gray PNG spans 0..65535: 8 bits are v / 257 (so 65535 is 255 and mid-gray stays mid-gray), not
+    min(v, 255) as PIL's convert("L") gives, which turns every pixel above 255 white."""
+    wide = np.array([[0, 257, 32896], [40000, 65278, 65535]], dtype=np.uint16)
+    Image.fromarray(wide).save(tmp_path / "wide.png")
+    assert Image.open(tmp_path / "wide.png").mode.startswith("I")  # PIL opens it as a 16-bit mode
+    data = load_dataset(DataConfig(name="folder", root=str(tmp_path)))
+    expected = np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8)
+    assert data.x.shape == (1, 1, 2, 3)
+    assert data.x[0, 0].tolist() == expected.tolist() == [[0, 1, 128], [156, 254, 255]]
+
+
+def test_a_folder_of_mostly_unreadable_files_is_refused(tmp_path: Path) -> None:
+    save(tmp_path / "a.png")
+    for name in ("b.png", "c.jpg"):
+        (tmp_path / name).write_bytes(b"not an image")
+    with pytest.raises(DataError, match=r"2 of 3 image files under .* are unreadable \(first: .*b\.png"):
+        load_dataset(DataConfig(name="folder", root=str(tmp_path)))
+
+
+def test_images_much_smaller_than_the_resolution_are_counted_once(tmp_path: Path, recwarn) -> None:  # noqa: ANN001
+    save(tmp_path / "big.png", size=(32, 32))
+    for i in range(3):
+        save(tmp_path / f"tiny{i}.png", size=(8, 6))
+    data = load_dataset(DataConfig(name="folder", root=str(tmp_path), resolution=32))
+    assert data.x.shape == (4, 3, 32, 32)
+    lines = [str(w.message) for w in recwarn.list if issubclass(w.category, GanlabWarning)]
+    assert len(lines) == 1 and "3 of 4 images" in lines[0] and "data.resolution=32" in lines[0]
+    assert "tiny0.png (8x6)" in lines[0]
+
+
+def test_the_cli_shows_a_data_warning_as_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ganlab.cli import main
+
+    for i in range(3):
+        save(tmp_path / "imgs" / f"{i}.png", size=(8, 8), value=i)
+    (tmp_path / "imgs" / "bad.png").write_bytes(b"broken")
+    sets = ["data.name=folder", f"data.root={tmp_path / 'imgs'}", "data.resolution=28", "train.steps=1"]
+    sets += ["train.batch_size=2", "model.generator=mlp", "model.discriminator=mlp", "model.g_hidden=[8]"]
+    sets += ["model.d_hidden=[8]", "log.tensorboard=false", "eval.every=0", "log.sample_every=0"]
+    main(["train", "gan", *(a for s in sets for a in ("--set", s)), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "UserWarning" not in err and "warnings.warn" not in err
+    assert err.count("ganlab: warning: folder: skipped 1 unreadable image file(s)") == 1
+    assert err.count("ganlab: warning: folder: 3 of 3 images") == 1

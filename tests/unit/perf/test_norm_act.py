@@ -16,6 +16,7 @@ from torch.testing import assert_close
 from ganlab import kernels
 from ganlab.config import load_config
 from ganlab.data.base import Dataset
+from ganlab.errors import GanlabWarning
 from ganlab.models import build_models, norm_act
 from ganlab.models.norm_act import BatchNormAct2d
 from ganlab.training.state import build_state
@@ -199,7 +200,7 @@ def test_without_a_working_compiler_it_warns_once_and_torch_trains(
 ) -> None:  # noqa: ANN001
     monkeypatch.setenv("GANLAB_CACHE", str(tmp_path))
     monkeypatch.setenv("CC", cc)
-    with pytest.warns(RuntimeWarning, match="C kernel 'norm_act' is not available") as caught:
+    with pytest.warns(GanlabWarning, match="C kernel 'norm_act' is not available") as caught:
         assert kernels.load.__wrapped__("norm_act") is None
     assert len(caught) == 1 and ("no C compiler" in str(caught[0].message)) == (cc != "false")
     monkeypatch.setattr(norm_act, "_library", lambda: None)
