@@ -17,6 +17,7 @@ import click
 
 from ganlab.cli_types import SEED, UserPath
 from ganlab.errors import GanlabError, GanlabWarning
+from ganlab.interrupts import Terminated, sigterm_as_interrupt
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -100,15 +101,18 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the `ganlab` console script and `python -m ganlab`."""
     warnings.showwarning = show_warning
     try:
-        cli.main(args=argv, prog_name="ganlab", standalone_mode=False)
+        with sigterm_as_interrupt():  # SIGTERM outside a training's own handler: like Ctrl-C, one line, 130
+            cli.main(args=argv, prog_name="ganlab", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # usage errors: one line, exit 2
         fail(exc.format_message(), 2)
-    except click.exceptions.Abort:
-        fail("aborted", 130)
+    except click.exceptions.Abort as exc:  # click's form of a KeyboardInterrupt raised inside a command
+        fail("terminated (SIGTERM)" if isinstance(exc.__context__, Terminated) else "interrupted", 130)
     except GanlabError as exc:
         fail(str(exc), exc.exit_code)
+    except Terminated:
+        fail("terminated (SIGTERM)", 130)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except OSError as exc:
@@ -159,6 +163,9 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     except Interrupted:
         note(f"checkpoint written; continue with: ganlab train --resume --out {out_dir}")
         raise
+    except KeyboardInterrupt:  # before the loop took over the signals: loading data, building the models
+        note(_kept_after_interrupt(out_dir))
+        raise
     if os.environ.get("RANK", "0") != "0":
         return  # under torchrun only rank 0 reports (it wrote the run)
     for message in run.messages:
@@ -166,6 +173,21 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     for warning in run.summary.get("warnings", []):
         note(f"warning: {warning['message'] if isinstance(warning, dict) else warning}")
     _report_run(run)
+
+
+def _kept_after_interrupt(out_dir: Path) -> str:
+    """What an interrupt before the training loop left: the run's last checkpoint, or nothing at all."""
+    from ganlab.training.checkpoint import step_dirs
+
+    steps = step_dirs(out_dir / "checkpoints") if (out_dir / "checkpoints").is_dir() else []
+    if steps:
+        return (
+            f"stopped before training went on: the run keeps its checkpoint {steps[-1][1].name}; continue with: "
+            f"ganlab train --resume --out {out_dir}"
+        )
+    if (out_dir / "config.yaml").is_file():
+        return f"stopped before the first checkpoint: {out_dir} holds no checkpoint; --resume starts it from step 0"
+    return f"stopped before the first checkpoint: nothing was written ({out_dir} was not created or was removed)"
 
 
 def _announce(message: str) -> Any:

@@ -641,8 +641,60 @@ def test_bad_input_anywhere_is_one_line_and_exit_2(
     assert tree(tmp_path) == before
 
 
-def test_an_os_failure_names_the_path_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Permission and other OS failures (here: a file where the run's parent folder should be) exit 1."""
+def test_a_path_the_machine_refuses_exits_1_and_a_wrong_path_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Permission denied (the machine's refusal) is exit 1 naming the path; a file where a folder should be (the
+    path given is wrong) is bad input, exit 2. Root bypasses permissions, so mkdir is refused by hand."""
     (tmp_path / "file").write_text("not a folder")
     code, _, err = cli(["train", "gan", *sets(), "--out", str(tmp_path / "file" / "run")], capsys)
-    assert code == 1 and str(tmp_path / "file") in one_error(err)
+    assert code == 2 and str(tmp_path / "file" / "run") in one_error(err) and "Not a directory" in err
+    real_mkdir = Path.mkdir
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        if self.name == "locked":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        real_mkdir(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    code, _, err = cli(["train", "gan", *sets(), "--out", str(tmp_path / "locked")], capsys)
+    assert code == 1 and one_error(err).startswith(f"ganlab: error: {tmp_path / 'locked'}: ")
+    assert "Permission denied" in err and not (tmp_path / "locked").exists()
+
+
+def sigterm_while_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data set's loading receives SIGTERM (as from `kill`), before the training loop owns the signals."""
+    import ganlab.data
+
+    real = ganlab.data.load_dataset
+
+    def load(*args: object, **kwargs: object) -> object:
+        data = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return data
+
+    monkeypatch.setattr(ganlab.data, "load_dataset", load)
+
+
+def test_sigterm_while_the_data_loads_leaves_nothing_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sigterm_while_loading(monkeypatch)
+    run = tmp_path / "run"
+    code, _, err = cli(["train", "gan", *sets(), "--out", str(run)], capsys)
+    assert code == 130 and one_error(err) == "ganlab: error: terminated (SIGTERM)"
+    assert "stopped before the first checkpoint: nothing was written" in err
+    assert not run.exists()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the CLI's handler is removed again
+
+
+def test_sigterm_while_a_resume_loads_keeps_the_run_as_it_was(
+    finished_run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tree(finished_run)
+    sigterm_while_loading(monkeypatch)
+    code, _, err = cli(["train", "--resume", "--out", str(finished_run), "--set", "train.steps=12"], capsys)
+    assert code == 130 and "terminated (SIGTERM)" in one_error(err)
+    last = step_dirs(finished_run / "checkpoints")[-1][1].name
+    assert f"the run keeps its checkpoint {last}; continue with: ganlab train --resume --out {finished_run}" in err
+    assert tree(finished_run) == before

@@ -8,17 +8,15 @@ layout: one run directory per cell under --out and the study.json index, rewritt
 from __future__ import annotations
 
 import multiprocessing
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ganlab.errors import ConfigError, GanlabError
+from ganlab.interrupts import sigterm_as_interrupt
 from ganlab.studies.grid import Cell, Plan
 from ganlab.studies.index import cell_record, check_out, read_index, write_index
 from ganlab.studies.jobs import ACTIONS, Job, execute, failure, run_status
@@ -192,7 +190,7 @@ def run_in_subprocesses(
     stop = Path(jobs[0][1].stop_file) if jobs and jobs[0][1].stop_file else None
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1)
-    with pool, _sigterm_as_interrupt():
+    with pool, sigterm_as_interrupt():  # SIGTERM to the study stops it like Ctrl-C
         futures = {pool.submit(execute, job): (i, job) for i, job in jobs}
         try:
             for future in as_completed(futures):
@@ -212,20 +210,3 @@ def run_in_subprocesses(
                 if process.is_alive():
                     process.terminate()  # SIGTERM: a training writes a checkpoint, then stops
             raise
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM to the study process stops it like Ctrl-C (only the main thread can install handlers)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

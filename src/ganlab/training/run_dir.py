@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import math
@@ -15,6 +16,9 @@ from ganlab.errors import RunDirError
 from ganlab.training.checkpoint import write_bytes_durably, write_json_atomic
 
 LOCK = ".lock"
+
+
+MACHINE_FAILURES = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
 class RunDir:
@@ -41,6 +45,8 @@ class RunDir:
             self.path.mkdir(parents=True, exist_ok=True)
             self.samples.mkdir(exist_ok=True)
         except OSError as exc:
+            if exc.errno in MACHINE_FAILURES:  # the machine refuses (exit 1), not the path given (exit 2)
+                raise OSError(exc.errno, f"cannot create run directory: {exc.strerror}", str(self.path)) from None
             raise RunDirError(f"cannot create run directory {self.path}: {exc.strerror}") from None
         return created
 
