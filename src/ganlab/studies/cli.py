@@ -129,6 +129,12 @@ def _describe(result: dict[str, Any]) -> str:
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help=SET_HELP + "; applies to every run")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda")
 @click.option("--list", "list_only", is_flag=True, help="list the named studies and exit")
+@click.option(
+    "--allow-large",
+    is_flag=True,
+    help="plan a grid of more than 1,000 runs (refused without it, so a typo in a study file cannot start a "
+    "month of training)",
+)
 def study(
     study_ref: str | None,
     out: str | None,
@@ -143,6 +149,7 @@ def study(
     sets: tuple[str, ...],
     device: str,
     list_only: bool,
+    allow_large: bool,
 ) -> None:
     """Run a grid of trainings and evaluations. STUDY is a named study (`--list`) or a study YAML file.
 
@@ -150,7 +157,7 @@ def study(
     """
     from ganlab.config import parse_set
     from ganlab.errors import ConfigError
-    from ganlab.studies.grid import load_study, plan_study, study_names
+    from ganlab.studies.grid import MAX_RUNS, grid_size, load_study, plan_study, study_names
     from ganlab.studies.index import read_index
     from ganlab.studies.runner import StudyError, check_mismatch, run_study, survey
 
@@ -170,13 +177,23 @@ def study(
     scale = "quick" if quick else scale or "full"
     definition = load_study(study_ref)
     overrides = parse_set(list(sets))
-    plan = plan_study(definition, out or _default_out(definition.name, scale), scale, overrides, workers)
+    if dry_run:  # the size first, before any cell is built (a large grid takes a while to plan)
+        runs, how = grid_size(definition, scale)
+        note(f"study {definition.name} at the {scale} scale: {runs:,} runs ({how})")
+    out_dir = out or _default_out(definition.name, scale)
+    plan = plan_study(definition, out_dir, scale, overrides, workers, allow_large=allow_large)
     statuses = survey(plan)
     if dry_run:
         print_plan(plan, statuses, full)
         if estimate:
-            full_plan = plan if scale == "full" else plan_study(definition, plan.out, "full", overrides, workers)
-            print_estimates(plan, full_plan, workers, device)
+            full_runs, _ = grid_size(definition, "full")
+            if scale == "full" or allow_large or full_runs <= MAX_RUNS:
+                full_plan = (
+                    plan if scale == "full" else plan_study(definition, plan.out, "full", overrides, workers, True)
+                )
+                print_estimates(plan, full_plan, workers, device)
+            else:
+                note(f"not estimated at full scale: {full_runs:,} runs, more than {MAX_RUNS:,} (see --allow-large)")
         return
     check_mismatch(plan, statuses)
     planned = None

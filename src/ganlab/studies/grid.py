@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import os
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -166,6 +167,24 @@ def _explicit_threads(study: Study, scale: str, sets: dict[str, Any]) -> bool:
     return any("train.threads" in layer for layer in layers)
 
 
+MAX_RUNS = 1_000  # a grid above this many runs is planned only when asked for (--allow-large)
+
+
+def grid_size(study: Study, scale: str = "full") -> tuple[int, str]:
+    """How many runs the study has at `scale`, and how that count is made ("3 x 4 variants x 5 seeds"),
+    computed without building the grid."""
+    spec = study.scale(scale)
+    seeds = len(study.seeds[: spec.repeats] if spec.repeats else study.seeds)
+    sizes = [len(axis.variants) for axis in study.axes]
+    runs = math.prod(sizes) * seeds
+    how = (
+        " x ".join(str(n) for n in sizes) + f" variants x {seeds} seed{'s' * (seeds != 1)}"
+        if sizes
+        else f"{seeds} seeds"
+    )
+    return runs, how
+
+
 def plan_study(
     study: Study,
     out: str | Path,
@@ -173,16 +192,24 @@ def plan_study(
     sets: dict[str, Any] | None = None,
     workers: int = 1,
     cores: int | None = None,
+    allow_large: bool = False,
 ) -> Plan:
-    """Every cell of the study at `scale` (quick, lab, full) with its checked config and directory under `out`."""
+    """Every cell of the study at `scale` (quick, lab, full) with its checked config and directory under `out`.
+    A grid of more than MAX_RUNS runs is refused unless `allow_large`, before any cell is built."""
     _check_scale(scale)
+    runs, how = grid_size(study, scale)
+    if runs > MAX_RUNS and not allow_large:
+        raise ConfigError(
+            f"study {study.name}",
+            f"a grid of at most {MAX_RUNS:,} runs, or --allow-large to plan a larger one (this one has {runs:,}: "
+            f"{how})",
+        )
     sets = dict(sets or {})
     _check_conflicts(study, scale, sets)
     root = Path(out).resolve()
     spec = study.scale(scale)
     seeds = study.seeds[: spec.repeats] if spec.repeats else study.seeds
     combos = list(itertools.product(*(axis.variants for axis in study.axes)))
-    runs = len(combos) * len(seeds)
     threads = max(1, (cores or usable_cores()) // max(1, min(workers, runs)))  # workers x threads <= cores
     own_threads = _explicit_threads(study, scale, sets)
     base_raw = deep_merge(_base_raw(study, None), nest(study.set))
