@@ -24,7 +24,7 @@ from torch import Tensor
 from ganlab.config.schema import DataConfig
 from ganlab.data.base import Dataset, Split
 from ganlab.metrics import inception
-from ganlab.metrics.classifier import FEATURE_DIM, LoadedClassifier, sha256_of
+from ganlab.metrics.classifier import FEATURE_DIM, LoadedClassifier
 from ganlab.metrics.domain import (
     DomainFeatures,
     SplitLoader,
@@ -217,7 +217,7 @@ def inception_measure(
         [name for name in names if name in inception.RESULT_KEYS],
         pixels,
         ref.pixels,
-        weights_path=ref.weights.path if ref.weights else None,
+        weights=ref.weights,
         feature_extractor=ref.extractor,
         seed=ctx.seed,
         cuda=torch.device(ctx.device).type == "cuda",
@@ -234,8 +234,6 @@ def inception_kept_bytes(shape: tuple[int, ...], ref: InceptionReference) -> int
 
 def inception_provenance(ref: InceptionReference, measured: InceptionMeasured) -> dict[str, Any]:
     sha256 = ref.weights.sha256 if ref.weights else None
-    if ref.weights is not None and ref.weights.path is None and inception.hub_weights_file().is_file():
-        sha256 = sha256_of(inception.hub_weights_file())  # downloaded during this evaluation
     return {
         "extractor": ref.extractor,
         "weights": ref.weights.source if ref.weights else None,

@@ -6,12 +6,15 @@ with its TensorFlow-1-compatible bilinear filter. One torch-fidelity call extrac
 requested metrics; the real side's features can be cached on disk under a name derived from its content.
 
 Weights come from, in order: the `weights_path` argument (CLI `--inception-weights`), $GANLAB_INCEPTION_WEIGHTS,
-torch hub's cache, or torch-fidelity's download when a network is reachable. Any file is checked against the
-sha256 prefix in the reference file name before torch-fidelity unpickles it.
+torch hub's cache, or a download of torch-fidelity's release file when a network is reachable. Every file is
+checked against the release file's full sha256, loaded by ganlab as tensors only (`weights_only=True`) and handed
+to torch-fidelity re-serialised in memory: torch-fidelity's own `torch.load(..., weights_only=False)` never reads
+a file from disk.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 from collections.abc import Sequence
@@ -29,7 +32,7 @@ INCEPTION_EXTRACTOR = "inception-v3-compat"
 WEIGHTS_URL = (
     "https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth"
 )
-WEIGHTS_SHA256_PREFIX = "6726825d"  # torch hub convention: the file name ends with the sha256's first digits
+WEIGHTS_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"  # 95,628,359 bytes
 WEIGHTS_ENV = "GANLAB_INCEPTION_WEIGHTS"
 KID_SUBSET_SIZE = 1000  # torch-fidelity's default; shrunk to the smaller set when that is smaller
 RESIZE = "uint8 quantisation, grey repeated to RGB, TF1-compatible bilinear to 299x299 (torch-fidelity)"
@@ -46,9 +49,9 @@ RESULT_KEYS = {
 
 @dataclass(frozen=True)
 class InceptionWeights:
-    """The weights file torch-fidelity will load (None: its own download) and how it was found."""
+    """The verified weights file and how it was found."""
 
-    path: str | None
+    path: str
     sha256: str
     source: str
 
@@ -76,20 +79,21 @@ def missing_weights_message() -> str:
 
 
 def verified_weights(path: Path, source: str) -> InceptionWeights:
-    """The file at `path` after checking it exists and its sha256 starts with the reference prefix."""
+    """The file at `path` after checking it exists and its sha256 is the release file's."""
     if not path.is_file():
         raise MetricError(f"Inception weights file {path} ({source}) does not exist")
     digest = sha256_of(path)
-    if not digest.startswith(WEIGHTS_SHA256_PREFIX):
+    if digest != WEIGHTS_SHA256:
         raise MetricError(
-            f"Inception weights file {path} has sha256 {digest[:12]}..., expected {WEIGHTS_SHA256_PREFIX}... "
+            f"Inception weights file {path} has sha256 {digest[:16]}..., expected {WEIGHTS_SHA256[:16]}... "
             f"(the file at {WEIGHTS_URL})"
         )
     return InceptionWeights(str(path), digest, source)
 
 
 def resolve_inception_weights(weights_path: str | None = None) -> InceptionWeights:
-    """Find the Inception weights, or raise MetricError in one line saying how to provide them."""
+    """Find the Inception weights (downloading them when a network is reachable), or raise MetricError in one
+    line saying how to provide them."""
     if weights_path:
         return verified_weights(Path(weights_path).expanduser(), "--inception-weights")
     if os.environ.get(WEIGHTS_ENV):
@@ -97,8 +101,27 @@ def resolve_inception_weights(weights_path: str | None = None) -> InceptionWeigh
     if hub_weights_file().is_file():
         return verified_weights(hub_weights_file(), "torch hub cache")
     if network_available():
-        return InceptionWeights(None, f"{WEIGHTS_SHA256_PREFIX}... (downloaded by torch-fidelity)", WEIGHTS_URL)
+        target = hub_weights_file()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        torch.hub.download_url_to_file(WEIGHTS_URL, str(target), progress=False)  # a temporary file, then renamed
+        return verified_weights(target, f"downloaded from {WEIGHTS_URL}")
     raise MetricError(missing_weights_message())
+
+
+def weights_buffer(weights: InceptionWeights) -> io.BytesIO:
+    """The verified weights as torch-fidelity's `feature_extractor_weights_path` takes them: loaded here as
+    tensors only (`weights_only=True`, so a file changed since its check cannot run code), re-serialised in
+    memory, so torch-fidelity's `weights_only=False` load unpickles only what this process just wrote."""
+    try:
+        state = torch.load(weights.path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # UnpicklingError for anything but tensors, or a damaged file
+        raise MetricError(f"Inception weights file {weights.path} holds more than tensors: {exc}") from None
+    if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
+        raise MetricError(f"Inception weights file {weights.path} is not a state dict of tensors")
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    buffer.seek(0)
+    return buffer
 
 
 def to_uint8_rgb(images: Tensor) -> Tensor:
@@ -134,7 +157,7 @@ def inception_metrics(
     fake_pixels: Tensor,
     real_pixels: Tensor,
     *,
-    weights_path: str | None = None,
+    weights: InceptionWeights | None = None,
     feature_extractor: str = INCEPTION_EXTRACTOR,
     seed: int = 0,
     cuda: bool = False,
@@ -155,7 +178,7 @@ def inception_metrics(
             input1=UInt8Images(fake_pixels),  # generated: IS, and the "precision" side of PRC
             input2=UInt8Images(real_pixels),
             feature_extractor=feature_extractor,
-            feature_extractor_weights_path=weights_path,
+            feature_extractor_weights_path=weights_buffer(weights) if weights is not None else None,
             cuda=cuda,
             kid_subset_size=min(kid_subset_size, len(fake_pixels), len(real_pixels)),
             rng_seed=seed,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 
 import pytest
 import torch
@@ -126,13 +128,63 @@ def test_weights_with_wrong_sha256_are_refused_before_loading(tmp_path):
         inception.resolve_inception_weights(str(fake_weights))
 
 
-def test_weights_with_matching_sha256_are_used(monkeypatch, tmp_path):
+def test_a_file_matching_only_the_sha256_prefix_of_the_name_is_refused(monkeypatch, tmp_path):
+    """The release file's name carries 8 hex digits of its sha256 (32 bits, forgeable); the whole digest is checked."""
     weights = tmp_path / "weights.pth"
     weights.write_bytes(b"stand-in bytes")
     digest = hashlib.sha256(b"stand-in bytes").hexdigest()
-    monkeypatch.setattr(inception, "WEIGHTS_SHA256_PREFIX", digest[:8])
+    monkeypatch.setattr(inception, "WEIGHTS_SHA256", digest[:8] + "0" * 56)
+    with pytest.raises(MetricError, match=f"has sha256 {digest[:16]}"):
+        inception.resolve_inception_weights(str(weights))
+    monkeypatch.setattr(inception, "WEIGHTS_SHA256", digest)
     found = inception.resolve_inception_weights(str(weights))
     assert found.path == str(weights) and found.sha256 == digest
+
+
+def release_like_file(path, monkeypatch):
+    """A state dict with the shapes of torch-fidelity's Inception network (random values), saved as the release
+    file is, and made 'official' by pinning its sha256."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    captured = {}
+    with monkeypatch.context() as m:  # build the network once without loading anything, to read its shapes
+        m.setattr(FeatureExtractorInceptionV3, "load_state_dict", lambda self, sd: captured.update(self.state_dict()))
+        buffer = io.BytesIO()
+        torch.save({}, buffer)
+        buffer.seek(0)
+        FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=buffer)
+    state = {k: torch.randn_like(v) if v.is_floating_point() else v for k, v in captured.items()}
+    torch.save(state, path)
+    monkeypatch.setattr(inception, "WEIGHTS_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
+    return state
+
+
+def test_torch_fidelity_gets_the_weights_from_memory_never_unpickling_a_file(monkeypatch, tmp_path):
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    state = release_like_file(tmp_path / "weights.pth", monkeypatch)
+    weights = inception.resolve_inception_weights(str(tmp_path / "weights.pth"))
+    network = FeatureExtractorInceptionV3(
+        "inception-v3-compat", ["2048"], feature_extractor_weights_path=inception.weights_buffer(weights)
+    )
+    loaded = network.state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in state.items())
+
+
+def test_weights_that_would_run_code_are_refused_even_with_a_matching_sha256(monkeypatch, tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    evil = tmp_path / "evil.pth"
+    torch.save({"conv.weight": torch.zeros(1), "x": Payload()}, evil)
+    monkeypatch.setattr(inception, "WEIGHTS_SHA256", hashlib.sha256(evil.read_bytes()).hexdigest())
+    weights = inception.resolve_inception_weights(str(evil))  # the hash matches: a forged 'release'
+    with pytest.raises(MetricError, match="holds more than tensors"):
+        inception.weights_buffer(weights)
+    assert not marker.exists()
 
 
 def test_uint8_conversion_matches_png_quantisation():
