@@ -626,6 +626,9 @@ BAD_INPUT = {  # argv -> what the one error line must name (exit 2, nothing writ
     "a report folder that is not UTF-8": (["report", "OUT/\udcff"], "DIR"),
     "a study --out that is not UTF-8": (["study", "kernel-size", "--quick", "--out", "OUT/\udcff"], "--out"),
     "a study name with a newline": (["study", "kernel-size\n", "--dry-run"], "kernel-size\\n"),
+    "a preset name with a newline": (["train", "gan\n", "--dry-run"], "preset"),
+    "a toy name with a newline": (["toy", "critic-1d\n", "--out", "OUT/toy"], "'critic-1d\\n' is not one of"),
+    "an unknown --set key in a study": (["study", "kernel-size", "--set", "nosuch.key=1", "--dry-run"], "nosuch"),
 }
 
 
