@@ -11,7 +11,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -86,7 +86,14 @@ def cli() -> None:
     """Train, evaluate, diagnose and compare GANs; rerun the classic studies in one command."""
 
 
-def show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+def show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     """ganlab's own warnings as one line each; other libraries' as Python shows them."""
     if issubclass(category, GanlabWarning):
         note(f"warning: {message}")

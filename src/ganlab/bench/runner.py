@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from ganlab.bench.flops import flops_per_gen_step
+from ganlab.bench.flops import StepFlops, flops_per_gen_step
 from ganlab.bench.hardware import PeakMeter, Peaks, bf16_support, probe_peaks, synchronizer
 from ganlab.bench.phases import PhaseClock, loop_targets, patched, shares
 from ganlab.config.schema import Config, DataConfig
@@ -212,7 +212,15 @@ def peak_record(meter: PeakMeter, best_block: Peaks) -> dict[str, Any]:
     }
 
 
-def summarise(cfg, state, window, flops, peaks, phases, penalty_ratio) -> dict[str, Any]:  # noqa: ANN001
+def summarise(
+    cfg: Config,
+    state: TrainState,
+    window: WindowHook,
+    flops: StepFlops,
+    peaks: dict[str, Any],
+    phases: dict[str, float],
+    penalty_ratio: float | None,
+) -> dict[str, Any]:
     gen_steps_per_s = window.steps / window.window_s
     achieved = flops.total * gen_steps_per_s / 1e9
     use_conv = flops.conv_share >= 0.5

@@ -9,6 +9,7 @@ skipped by the scaler like any other overflow (`skip_if_nonfinite`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -62,12 +63,12 @@ class _SkipIfNonFinite(torch.autograd.Function):
     """Forward: `value` where `finite`, else 0. Backward: the gradient, or NaN where not `finite`."""
 
     @staticmethod
-    def forward(ctx, value: Tensor, finite: Tensor) -> Tensor:  # noqa: ANN001
+    def forward(ctx: Any, value: Tensor, finite: Tensor) -> Tensor:
         ctx.save_for_backward(finite)
         return torch.where(finite, value, torch.zeros_like(value))
 
     @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:  # noqa: ANN001
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor, None]:
         (finite,) = ctx.saved_tensors
         return torch.where(finite, grad, torch.full_like(grad, float("nan"))), None
 

@@ -67,7 +67,7 @@ class _NormAct(torch.autograd.Function):
     """act(batch_norm(x)) on a channels_last fp32 CPU map by the C kernel; running statistics updated in place."""
 
     @staticmethod
-    def forward(  # noqa: PLR0913 - the batch norm's own arguments
+    def forward(
         ctx: Any,
         x: Tensor,
         weight: Tensor,

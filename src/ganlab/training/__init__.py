@@ -25,7 +25,9 @@ from ganlab.training.snapshot import training_identity
 from ganlab.training.state import build_state
 
 if TYPE_CHECKING:
+    from ganlab.data.base import Dataset
     from ganlab.run import Run
+    from ganlab.training.state import TrainState
 
 
 def default_out(config: Config) -> Path:
@@ -55,7 +57,7 @@ def _check_resume_config(stored: Config, given: Config) -> Config:
     return given
 
 
-def make_hooks(config: Config, state, train_data, device) -> list[Hook]:  # noqa: ANN001
+def make_hooks(config: Config, state: TrainState, train_data: Dataset, device: torch.device) -> list[Hook]:
     """The standard hooks for a config: periodic evaluation, diagnostics (each registered by its module)."""
     from ganlab.training.standard_hooks import standard_hooks
 
@@ -132,13 +134,13 @@ def _prepare(
     config: Config,
     run: RunDir,
     resume: bool,
-    dev,
-    hooks,
-    progress,
-    messages,
+    dev: torch.device,
+    hooks: Sequence[Hook] | None,
+    progress: bool | Mode,
+    messages: list[str],
     world: World = SINGLE,
     standard: bool = True,
-) -> Loop:  # noqa: ANN001
+) -> Loop:
     """Data, state and loop; restored from the last good checkpoint on resume. Writes config.yaml last,
     after everything that can refuse the run has passed."""
     from ganlab.data import load_dataset

@@ -242,7 +242,9 @@ def has_checkpoints(root: Path) -> bool:
     return bool(candidates(root))
 
 
-def load_latest(root: Path, warn=None) -> tuple[Path, dict[str, dict[str, Tensor]], dict[str, Any]]:  # noqa: ANN001
+def load_latest(
+    root: Path, warn: Callable[[str], None] | None = None
+) -> tuple[Path, dict[str, dict[str, Tensor]], dict[str, Any]]:
     """The newest checkpoint that verifies; falls back to older ones, telling `warn` why."""
     found = candidates(root)
     if not found:

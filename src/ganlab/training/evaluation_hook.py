@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -106,7 +107,7 @@ def state_sampler(state: TrainState) -> Callable[[int, Tensor | None], Tensor]:
     return sample
 
 
-def _tail(path, n: int = 3) -> list[dict[str, Any]]:  # noqa: ANN001
+def _tail(path: Path, n: int = 3) -> list[dict[str, Any]]:
     from ganlab.training.run_dir import read_jsonl
 
     return read_jsonl(path)[-n:]

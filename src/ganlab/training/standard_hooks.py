@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ganlab.config.schema import Config
 from ganlab.training.hooks import Hook
 
+if TYPE_CHECKING:
+    import torch
 
-def standard_hooks(config: Config, state, train_data, device) -> list[Hook]:  # noqa: ANN001
+    from ganlab.data.base import Dataset
+    from ganlab.training.state import TrainState
+
+
+def standard_hooks(config: Config, state: TrainState, train_data: Dataset, device: torch.device) -> list[Hook]:
     """The hooks of a run, in the order the loop calls them."""
     from ganlab.diagnostics import diagnostics_hooks
 

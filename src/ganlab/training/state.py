@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
@@ -60,7 +62,7 @@ class TrainState:
         ema = self.tricks.get("ema")
         return ema.average if ema is not None else self.G  # type: ignore[attr-defined]
 
-    def autocast(self):  # noqa: ANN201 - a context manager
+    def autocast(self) -> contextlib.AbstractContextManager[None]:
         return autocast(self.device, self.config.train.precision)
 
     @property
@@ -83,7 +85,7 @@ class TrainState:
         return real, self.data.batch_labels(idx)
 
 
-def make_optimizer(params, cfg: OptimizerConfig) -> torch.optim.Optimizer:  # noqa: ANN001
+def make_optimizer(params: Iterable[nn.Parameter], cfg: OptimizerConfig) -> torch.optim.Optimizer:
     if cfg.name == "adam":
         # fused: one kernel over all parameters (the same update); ~5x faster than the per-tensor loop on a
         # CPU and the fastest path on CUDA, and GradScaler-aware (benchmarks/README.md).
