@@ -8,9 +8,11 @@ layout: one run directory per cell under --out and the study.json index, rewritt
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,22 +112,51 @@ def run_study(
     jobs = make_jobs(plan, statuses, device, progress and backend == "local" and workers == 1)
     outcome = Outcome(index, records)
     interrupted: list[str] = []
+    writing = threading.Lock()
+
+    def save() -> None:
+        with writing:
+            write_index(plan, records, sets, timing.record())
 
     def finish(i: int, result: dict[str, Any]) -> None:
         status, note = run_status(plan.cells[i], plan.cells[i].metrics)
-        records[i] = cell_record(plan, i, status, note, result.get("error"))
+        with writing:
+            records[i] = cell_record(plan, i, status, note, result.get("error"))
         outcome.ran.append(plan.cells[i].run)
         if result.get("interrupted"):
             interrupted.append(plan.cells[i].run)
-        write_index(plan, records, sets, timing.record())
+        save()
         if on_result is not None:
             on_result(plan.cells[i], result)
 
+    with heartbeat(save, HEARTBEAT_S):  # a session killed outright (SIGKILL) loses at most this of its wall time
+        _run_jobs(jobs, backend, workers, plan.threads, ray_address, finish, interrupted)
+    if interrupted:
+        (plan.out / STOP_FILE).touch()
+        for i, (status, note) in enumerate(survey(plan)):
+            records[i] = {**cell_record(plan, i, status, note, records[i]["error"])}
+        save()
+        raise StudyInterrupted(f"study {plan.study.name} interrupted; re-run the same command to resume ({index})")
+    return outcome
+
+
+HEARTBEAT_S = 60.0  # seconds between rewrites of study.json's timing while runs are in flight
+
+
+def _run_jobs(
+    jobs: list[tuple[int, Job]],
+    backend: str,
+    workers: int,
+    threads: int,
+    ray_address: str | None,
+    finish: Callable[[int, dict[str, Any]], None],
+    interrupted: list[str],
+) -> None:
     try:
         if backend == "ray":
             from ganlab.studies.ray_backend import run_on_ray
 
-            run_on_ray(jobs, plan.threads, ray_address, finish)
+            run_on_ray(jobs, threads, ray_address, finish)
         elif backend == "local" and workers > 1 and len(jobs) > 1:
             run_in_subprocesses(jobs, workers, finish)
         elif backend == "local":
@@ -134,13 +165,24 @@ def run_study(
             raise ConfigError("--backend", "local or ray", backend)
     except KeyboardInterrupt:
         interrupted.append("Ctrl-C")
-    if interrupted:
-        (plan.out / STOP_FILE).touch()
-        for i, (status, note) in enumerate(survey(plan)):
-            records[i] = {**cell_record(plan, i, status, note, records[i]["error"])}
-        write_index(plan, records, sets, timing.record())
-        raise StudyInterrupted(f"study {plan.study.name} interrupted; re-run the same command to resume ({index})")
-    return outcome
+
+
+@contextmanager
+def heartbeat(beat: Callable[[], None], every_s: float) -> Iterator[None]:
+    """Call `beat` every `every_s` seconds from a daemon thread while the block runs."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every_s):
+            beat()
+
+    thread = threading.Thread(target=loop, name="ganlab-study-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 @dataclass

@@ -94,3 +94,41 @@ def test_index_records_every_cell_and_refuses_another_study(study_data: dict[str
         check_out(plan_study(parse_study(study_data), tmp_path / "out"))
     with pytest.raises(ConfigError, match="full scale"):
         check_out(plan_study(parse_study({**study_data, "name": "mini"}), tmp_path / "out", scale="quick"))
+
+
+def test_study_json_keeps_the_wall_time_of_a_session_that_is_killed(
+    study_data: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While runs are in flight, study.json's session wall time is rewritten every HEARTBEAT_S: a session killed
+    outright (SIGKILL, a machine taken away) loses at most that much of its time. Here the runs 'take' 0.5 s and
+    the beat is 0.1 s; study.json is read while they are still running, as after a kill."""
+    import time
+
+    from ganlab.studies import runner
+
+    seen: list[float] = []
+
+    def slow_runs(jobs: Any, finish: Any) -> None:
+        time.sleep(0.5)
+        seen.append(read_index(plan.out)["timing"]["sessions"][-1]["wall_s"])  # type: ignore[index]
+        raise KeyboardInterrupt  # then stop, as a kill would (without the final write a kill never gets)
+
+    monkeypatch.setattr(runner, "HEARTBEAT_S", 0.1)
+    monkeypatch.setattr(runner, "run_inline", slow_runs)
+    plan = plan_study(parse_study(study_data), tmp_path / "out")
+    with pytest.raises(runner.StudyInterrupted):
+        runner.run_study(plan, device="cpu")
+    assert seen and 0.3 <= seen[0] <= 0.6
+
+
+def test_the_heartbeat_beats_while_the_block_runs_and_stops_after() -> None:
+    import time
+
+    from ganlab.studies.runner import heartbeat
+
+    beats: list[float] = []
+    with heartbeat(lambda: beats.append(time.monotonic()), 0.05):
+        time.sleep(0.32)
+    count = len(beats)
+    time.sleep(0.15)
+    assert 4 <= count <= 7 and len(beats) == count
