@@ -68,8 +68,6 @@ class Run:
     ) -> Tensor:
         """n samples in [-1, 1] on the CPU: (n, C, H, W) images or (n, D) points (EMA weights if kept);
         `progress` says where the drawing is (as for `ganlab.train`), for the long draws of an evaluation."""
-        if n < 1:
-            raise ConfigError("n", "at least 1 sample", n)
         check_fits(n * math.prod(self.sample_shape) * 4, "n", f"{n} samples of {self.sample_shape} as float32", n)
         return torch.cat([chunk for chunk, _ in self.sample_chunks(n, labels, seed, batch_size, progress=progress)])
 
