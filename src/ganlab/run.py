@@ -20,6 +20,7 @@ from ganlab.models import build_models
 from ganlab.progress import Mode, Progress
 from ganlab.training.checkpoint import load_latest
 from ganlab.training.run_dir import RunDir, read_jsonl
+from ganlab.training.snapshot import state_problem
 from ganlab.viz.grids import render_samples
 
 
@@ -33,7 +34,7 @@ class Run:
             raise RunDirError(f"{self.path} is not a ganlab run directory (no config.yaml)")
         self.config: Config = load_config(self.dir.config)
         self.messages = list(messages or [])
-        checkpoint, tensors, info = load_latest(self.dir.checkpoints, warn=self.messages.append)
+        checkpoint, tensors, info = load_latest(self.dir.checkpoints, warn=self.messages.append, check=state_problem)
         self.checkpoint_path, self.checkpoint_step = checkpoint, int(info["step"])
         self.sample_shape = tuple(int(s) for s in info["sample_shape"])
         self.num_classes = int(info["num_classes"])

@@ -8,8 +8,8 @@ requested metrics; the real side's features can be cached on disk under a name d
 Weights come from, in order: the `weights_path` argument (CLI `--inception-weights`), $GANLAB_INCEPTION_WEIGHTS,
 torch hub's cache, or a download of torch-fidelity's release file when a network is reachable. Every file is
 checked against the release file's full sha256, loaded by ganlab as tensors only (`weights_only=True`) and handed
-to torch-fidelity re-serialised in memory: torch-fidelity's own `torch.load(..., weights_only=False)` never reads
-a file from disk.
+to torch-fidelity re-serialised in memory: torch-fidelity's own unrestricted load (`weights_only=False`) never
+reads a file from disk.
 """
 
 from __future__ import annotations

@@ -177,9 +177,9 @@ def study(
     scale = "quick" if quick else scale or "full"
     definition = load_study(study_ref)
     overrides = parse_set(list(sets))
-    if dry_run:  # the size first, before any cell is built (a large grid takes a while to plan)
-        runs, how = grid_size(definition, scale)
-        note(f"study {definition.name} at the {scale} scale: {runs:,} runs ({how})")
+    runs, how = grid_size(definition, scale)
+    if runs > MAX_RUNS and allow_large:  # the size first: a grid this large takes a while to plan
+        note(f"study {definition.name} at the {scale} scale: {runs:,} runs ({how}); planning them")
     out_dir = out or _default_out(definition.name, scale)
     plan = plan_study(definition, out_dir, scale, overrides, workers, allow_large=allow_large)
     statuses = survey(plan)

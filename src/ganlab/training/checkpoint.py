@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
-import reprlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -169,8 +167,11 @@ def verify(path: Path) -> dict[str, bytes]:
     return contents
 
 
-def read_checkpoint(path: Path) -> tuple[dict[str, dict[str, Tensor]], dict[str, Any]]:
-    """(tensors by file stem, state) of a verified checkpoint."""
+StateCheck = Callable[[dict[str, Any]], "str | None"]  # what is wrong with a checkpoint's state, or None
+
+
+def read_checkpoint(path: Path, check: StateCheck | None = None) -> tuple[dict[str, dict[str, Tensor]], dict[str, Any]]:
+    """(tensors by file stem, state) of a verified checkpoint; `check` refuses a state of the wrong shape."""
     tensors: dict[str, dict[str, Tensor]] = {}
     state: Any = None
     for fname, data in verify(path).items():
@@ -184,49 +185,10 @@ def read_checkpoint(path: Path) -> tuple[dict[str, dict[str, Tensor]], dict[str,
             raise CheckpointError(f"checkpoint {path}: {fname} is not a valid file of its kind ({reason})") from None
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {path}: {STATE} is not a JSON object")
-    problem = state_problem(state)
+    problem = check(state) if check is not None else None
     if problem:  # the hash matched, so the file was written this way: forged, or by a foreign tool
         raise CheckpointError(f"checkpoint {path}: {STATE} {problem}")
     return tensors, state
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _shape(value: Any) -> bool:
-    return isinstance(value, list) and len(value) in (1, 3) and all(_whole(v) and v > 0 for v in value)
-
-
-def _positive(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
-
-
-STATE_FIELDS: dict[str, tuple[Callable[[Any], bool], str, bool]] = {  # key -> (check, what it must be, required)
-    "step": (_whole, "a whole number >= 0", True),
-    "d_steps": (_whole, "a whole number >= 0", True),
-    "rollbacks": (_whole, "a whole number >= 0", True),
-    "num_classes": (_whole, "a whole number >= 0", True),
-    "sample_shape": (_shape, "a list of 1 or 3 positive whole numbers", True),
-    "data_kind": (lambda v: v in ("image", "points"), "'image' or 'points'", True),
-    "lr_scale": (_positive, "a positive finite number", True),
-    "config_sha256": (lambda v: isinstance(v, str), "a string", True),
-    **{key: (lambda v: isinstance(v, dict), "an object", True) for key in ("opt_g", "opt_d", "sampler")},
-    **{key: (lambda v: isinstance(v, dict), "an object", True) for key in ("scaler_g", "scaler_d")},
-    "ema": (lambda v: isinstance(v, bool), "true or false", False),
-    **{key: (lambda v: isinstance(v, dict), "an object", False) for key in ("loop", "extra")},
-}
-
-
-def state_problem(state: dict[str, Any]) -> str | None:
-    """What is wrong with a checkpoint's state (a field missing or of the wrong kind), or None."""
-    for key, (check, what, required) in STATE_FIELDS.items():
-        if key not in state:
-            if required:
-                return f"has no '{key}'"
-        elif not check(state[key]):
-            return f"has '{key}' = {reprlib.repr(state[key])}, expected {what}"
-    return None
 
 
 def candidates(root: Path) -> list[Path]:
@@ -243,16 +205,17 @@ def has_checkpoints(root: Path) -> bool:
 
 
 def load_latest(
-    root: Path, warn: Callable[[str], None] | None = None
+    root: Path, warn: Callable[[str], None] | None = None, check: StateCheck | None = None
 ) -> tuple[Path, dict[str, dict[str, Tensor]], dict[str, Any]]:
-    """The newest checkpoint that verifies; falls back to older ones, telling `warn` why."""
+    """The newest checkpoint that verifies (and whose state passes `check`); falls back to older ones, telling
+    `warn` why."""
     found = candidates(root)
     if not found:
         raise CheckpointError(f"no checkpoint in {root}: nothing to resume or sample from")
     errors: list[str] = []
     for path in found:
         try:
-            tensors, state = read_checkpoint(path)
+            tensors, state = read_checkpoint(path, check)
             if errors and warn is not None:
                 warn(f"{errors[-1]}; using the previous good checkpoint {path.name}")
             return path, tensors, state

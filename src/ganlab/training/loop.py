@@ -25,7 +25,7 @@ from ganlab.training.distributed import mean_over_ranks
 from ganlab.training.divergence import DivergenceWatch, raise_if_diverged, weights_finite
 from ganlab.training.hooks import Hook
 from ganlab.training.run_dir import JsonlWriter, RunDir
-from ganlab.training.snapshot import restore_snapshot, save_snapshot
+from ganlab.training.snapshot import restore_snapshot, save_snapshot, state_problem
 from ganlab.training.state import TrainState
 from ganlab.training.step import critic_updates, d_step, g_step
 from ganlab.viz.grids import render_samples, save_image_grid, save_point_cloud
@@ -84,7 +84,9 @@ class Loop:
     def restore(self, checkpoints: Path | None = None) -> None:
         """Load the newest good checkpoint (of this run, or of `checkpoints`: a torchrun follower reads
         rank 0's) and drop log rows written after it."""
-        path, tensors, info = load_latest(checkpoints or self.run.checkpoints, warn=self.messages.append)
+        path, tensors, info = load_latest(
+            checkpoints or self.run.checkpoints, warn=self.messages.append, check=state_problem
+        )
         loop_info, self.accum = restore_snapshot(self.state, tensors, info, path)
         self.elapsed_before = float(loop_info.get("elapsed_s", 0.0))
         self.accum_steps = int(loop_info.get("accum_steps", 0))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import reprlib
+from collections.abc import Callable
 from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -132,3 +135,46 @@ def restore_snapshot(
     except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as exc:
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise CheckpointError(f"checkpoint {where} does not fit this model: {reason}") from None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _shape(value: Any) -> bool:
+    return isinstance(value, list) and len(value) in (1, 3) and all(_whole(v) and v > 0 for v in value)
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+STATE_FIELDS: dict[
+    str, tuple[Callable[[Any], bool], str, bool]
+] = {  # of the state save_snapshot writes  # key -> (check, what it must be, required)
+    "step": (_whole, "a whole number >= 0", True),
+    "d_steps": (_whole, "a whole number >= 0", True),
+    "rollbacks": (_whole, "a whole number >= 0", True),
+    "num_classes": (_whole, "a whole number >= 0", True),
+    "sample_shape": (_shape, "a list of 1 or 3 positive whole numbers", True),
+    "data_kind": (lambda v: v in ("image", "points"), "'image' or 'points'", True),
+    "lr_scale": (_positive, "a positive finite number", True),
+    "config_sha256": (lambda v: isinstance(v, str), "a string", True),
+    **{key: (lambda v: isinstance(v, dict), "an object", True) for key in ("opt_g", "opt_d", "sampler")},
+    **{key: (lambda v: isinstance(v, dict), "an object", True) for key in ("scaler_g", "scaler_d")},
+    "ema": (lambda v: isinstance(v, bool), "true or false", False),
+    **{key: (lambda v: isinstance(v, dict), "an object", False) for key in ("loop", "extra")},
+}
+
+
+def state_problem(state: dict[str, Any]) -> str | None:
+    """What is wrong with a training checkpoint's state (a field missing or of the wrong kind), or None: given to
+    `load_latest`, a state that matches its hash but not this shape (forged, or from a foreign tool) makes its
+    checkpoint bad like a corrupted one, and the previous good one is used."""
+    for key, (check, what, required) in STATE_FIELDS.items():
+        if key not in state:
+            if required:
+                return f"has no '{key}'"
+        elif not check(state[key]):
+            return f"has '{key}' = {reprlib.repr(state[key])}, expected {what}"
+    return None

@@ -66,8 +66,8 @@ def test_ray_backend_without_ray_says_how_to_install(
 def test_a_huge_grid_says_its_size_first_and_is_refused_unless_allowed(
     study_data: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Three axes of 12 widths and 3 seeds: 5,184 runs. Refused in one line before a cell is built; planned with
-    --allow-large."""
+    """Three axes of 12 values and 3 seeds: 5,184 runs. Refused in one line giving the size before a cell is built;
+    planned with --allow-large, which says the size first."""
     study_data["axes"] = {
         "model.z_dim": list(range(8, 20)),
         "train.batch_size": list(range(4, 16)),
@@ -78,12 +78,17 @@ def test_a_huge_grid_says_its_size_first_and_is_refused_unless_allowed(
     path.write_text(yaml.safe_dump(study_data))
     args = ["study", str(path), "--out", str(tmp_path / "out"), "--dry-run", "--no-estimate"]
     code, _, err = run_cli(args, capsys)
-    assert code == 2 and "Traceback" not in err
-    assert "study mini at the full scale: 5,184 runs (12 x 12 x 12 variants x 3 seeds)" in err.splitlines()[0]
-    assert "at most 1,000 runs, or --allow-large" in err and "this one has 5,184" in err
+    assert code == 2 and "Traceback" not in err and len(err.splitlines()) == 1
+    assert (
+        "at most 1,000 runs, or --allow-large" in err and "this one has 5,184: 12 x 12 x 12 variants x 3 seeds" in err
+    )
     code, out, err = run_cli([*args, "--quick"], capsys)  # 2 seeds: 3,456, still refused
     assert code == 2 and "3,456" in err
     code, out, err = run_cli([*args, "--allow-large"], capsys)
     assert code == 0, err
+    assert (
+        err.splitlines()[0]
+        == "ganlab: study mini at the full scale: 5,184 runs (12 x 12 x 12 variants x 3 seeds); planning them"
+    )
     assert "z_dim-19_batch_size-15_n_critic-12-seed2" in out
     assert not (tmp_path / "out").exists()
