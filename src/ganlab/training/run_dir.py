@@ -115,13 +115,11 @@ class RunDir:
         torn last line, or any line `read_jsonl` skips), atomically, so a crash here leaves the old file. Damaged
         lines other than a torn last line are kept in NAME.damaged beside the log, and `warn` is told."""
         for path in (self.metrics, self.evals):
-            rows, damaged = split_jsonl(path)
+            rows, damaged, torn = split_jsonl(path)
             kept = [r for r in rows if _step_of(r) <= step]
-            torn = _has_partial_line(path)
-            if len(kept) == len(rows) and not damaged and not torn:
+            if len(kept) == len(rows) and not damaged and torn is None:
                 continue
-            last = path.read_bytes().count(b"\n") + 1  # the number of an unterminated last line
-            worth_keeping = [d for d in damaged if not (torn and d[0] == last)]  # half a row is never data
+            worth_keeping = [d for d in damaged if d[0] != torn]  # half a row is never data
             if worth_keeping:
                 aside = path.with_name(path.name + ".damaged")
                 with open(aside, "ab") as f:
@@ -168,18 +166,20 @@ def read_jsonl(path: Path, warn: Callable[[str], None] | None = None) -> list[di
     """The rows of a JSONL log that ganlab can use. A line that is not UTF-8, not complete JSON (a torn last line
     after a crash mid-write), not an object, or whose step is not a whole number is skipped; `warn` gets one line
     naming the file and the lines skipped."""
-    rows, damaged = split_jsonl(path)
+    rows, damaged, _ = split_jsonl(path)
     if damaged and warn is not None:
         warn(damage_line(path, damaged))
     return rows
 
 
-def split_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[tuple[int, bytes, str]]]:
-    """The usable rows of a JSONL file, and each damaged line as (line number, raw bytes, what is wrong)."""
+def split_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[tuple[int, bytes, str]], int | None]:
+    """The usable rows of a JSONL file, each damaged line as (line number, raw bytes, what is wrong), and the
+    number of an unterminated last line (a write cut short), or None."""
     if not path.exists():
-        return [], []
+        return [], [], None
     rows, damaged = [], []
-    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+    lines = path.read_bytes().split(b"\n")
+    for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
         row, problem = parse_row(raw)
@@ -187,7 +187,7 @@ def split_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[tuple[int, bytes
             rows.append(row)
         else:
             damaged.append((number, raw, problem))
-    return rows, damaged
+    return rows, damaged, len(lines) if lines[-1] else None
 
 
 def damage_line(path: Path, damaged: list[tuple[int, bytes, str]]) -> str:
@@ -215,14 +215,6 @@ def parse_row(raw: bytes) -> tuple[dict[str, Any] | None, str]:
 def _step_of(row: Any) -> float:
     step = row.get("step", 0) if isinstance(row, dict) else 0
     return step if isinstance(step, (int, float)) else float("inf")
-
-
-def _has_partial_line(path: Path) -> bool:
-    if not path.exists() or path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as f:
-        f.seek(-1, os.SEEK_END)
-        return f.read(1) != b"\n"
 
 
 def _finite(value: Any) -> Any:
