@@ -11,15 +11,15 @@ __all__ = ["load_config", "train", "load_run", "evaluate", "Config", "Run", "__v
 if TYPE_CHECKING:
     from ganlab.config import Config, load_config
     from ganlab.evaluation import evaluate
-    from ganlab.run import Run, load_run
+    from ganlab.rundir.run import Run, load_run
     from ganlab.training import train
 
 _LAZY = {
     "load_config": "ganlab.config",
     "Config": "ganlab.config",
     "train": "ganlab.training",
-    "load_run": "ganlab.run",
-    "Run": "ganlab.run",
+    "load_run": "ganlab.rundir.run",
+    "Run": "ganlab.rundir.run",
     "evaluate": "ganlab.evaluation",
 }
 

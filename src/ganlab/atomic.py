@@ -9,9 +9,11 @@ write through the same few lines.
 from __future__ import annotations
 
 import errno
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def temporary_for(path: Path) -> Path:
@@ -66,3 +68,9 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 def write_text(path: str | Path, text: str) -> Path:
     """`text` as UTF-8 into `path`, atomically (see the module)."""
     return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """`data` as indented JSON with sorted keys into `path`, atomically (see the module): the run directory's
+    summary, checkpoint manifests, `latest.json`, a study's index."""
+    return write_bytes(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))

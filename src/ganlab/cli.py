@@ -184,7 +184,7 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
 
 def _kept_after_interrupt(out_dir: Path) -> str:
     """What an interrupt before the training loop left: the run's last checkpoint, or nothing at all."""
-    from ganlab.training.checkpoint import step_dirs
+    from ganlab.rundir.checkpoint import step_dirs
 
     steps = step_dirs(out_dir / "checkpoints") if (out_dir / "checkpoints").is_dir() else []
     if steps:
@@ -250,7 +250,7 @@ def presets() -> None:
 @click.option("-o", "output", type=UserPath(dir_okay=False), help="PNG to write (default RUN/sample.png)")
 def sample(run_dir: str, n: int, class_id: int | None, seed: int, output: str | None) -> None:
     """Draw a grid of N samples from a trained run (EMA weights if kept); needs only the run directory."""
-    from ganlab.run import load_run
+    from ganlab.rundir.run import load_run
     from ganlab.viz.grids import save_image_grid, save_point_cloud
 
     run = load_run(run_dir)
@@ -289,7 +289,7 @@ def evaluate(
     """Compute metrics on the run's last checkpoint, print a table, write RUN/eval.json."""
     from ganlab.errors import ConfigError
     from ganlab.evaluation import format_table, run_evaluation
-    from ganlab.run import load_run
+    from ganlab.rundir.run import load_run
     from ganlab.training.device import resolve_device
 
     if samples <= 1:

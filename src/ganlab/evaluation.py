@@ -26,7 +26,7 @@ SampleFn = Callable[[int, Tensor | None], Tensor]  # (n, labels (n,) or None) ->
 
 
 class RunLike(Protocol):
-    """What evaluate needs of a ganlab.run.Run."""
+    """What evaluate needs of a ganlab.rundir.run.Run."""
 
     config: Config
     path: Path

@@ -23,7 +23,7 @@ from torch.testing import assert_close
 from ganlab.config import load_config
 from ganlab.evaluation import evaluate, load_reference, matching_labels
 from ganlab.metrics import compute_metrics
-from ganlab.run import Run
+from ganlab.rundir.run import Run
 from ganlab.training import train
 
 NUM_CLASSES = 10

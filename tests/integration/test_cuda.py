@@ -16,7 +16,7 @@ import torch
 
 from ganlab.config import load_config
 from ganlab.evaluation import evaluate
-from ganlab.run import load_run
+from ganlab.rundir.run import load_run
 from ganlab.training import train
 from ganlab.training.device import resolve_device
 

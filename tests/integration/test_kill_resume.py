@@ -57,8 +57,8 @@ def _install_pause(point: str, nth: int) -> None:
     """Make the `nth` arrival at `point` print PAUSED and sleep, so the test can SIGKILL it right there."""
     import torchvision.utils
 
-    import ganlab.training.checkpoint as ck
-    import ganlab.training.run_dir as rd
+    import ganlab.rundir.checkpoint as ck
+    import ganlab.rundir.layout as rd
 
     seen = {"n": 0}
 
@@ -70,7 +70,7 @@ def _install_pause(point: str, nth: int) -> None:
             print(f"PAUSED {name}", flush=True)
             time.sleep(600)
 
-    write_bytes, write_json, fsync_dir, prune = ck.write_bytes_durably, ck.write_json_atomic, ck._fsync_dir, ck._prune
+    write_bytes, write_json, fsync_dir, prune = ck.write_bytes_durably, ck.write_json, ck._fsync_dir, ck._prune
 
     def torn(path: Path, data: bytes, name: str) -> None:
         if point == name and seen["n"] + 1 == nth:
@@ -84,7 +84,7 @@ def _install_pause(point: str, nth: int) -> None:
             torn(path, data, "mid_truncate")
         write_bytes(path, data)
 
-    def write_json_atomic(path: Path, data: object) -> None:
+    def write_json_hit(path: Path, data: object) -> None:
         hit({"manifest.json": "before_manifest", "latest.json": "before_latest"}.get(path.name, ""))
         write_json(path, data)
 
@@ -100,10 +100,10 @@ def _install_pause(point: str, nth: int) -> None:
         hit("mid_prune" if old else "")
         prune(root, step, keep)
 
-    rd.write_bytes_durably = write_bytes_durably  # run_dir imported it by name
-    ck.write_bytes_durably, ck.write_json_atomic, ck._fsync_dir, ck._prune = (
+    rd.write_bytes_durably = write_bytes_durably  # layout imported it by name
+    ck.write_bytes_durably, ck.write_json, ck._fsync_dir, ck._prune = (
         write_bytes_durably,
-        write_json_atomic,
+        write_json_hit,
         _fsync_dir,
         _prune,
     )

@@ -12,7 +12,7 @@ from safetensors.torch import load_file
 
 from ganlab.config import load_config
 from ganlab.models import build_models
-from ganlab.run import load_run
+from ganlab.rundir.run import load_run
 from ganlab.training import train
 
 TINY = {

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ganlab.config import load_config, preset_names
-from ganlab.run import load_run
+from ganlab.rundir.run import load_run
 from ganlab.training import train
 
 TINY = {

@@ -25,9 +25,9 @@ import ganlab.training.loop as loop_module
 from ganlab.cli import main
 from ganlab.config import load_config
 from ganlab.errors import Interrupted
-from ganlab.run import load_run
+from ganlab.rundir.checkpoint import load_latest, step_dirs
+from ganlab.rundir.run import load_run
 from ganlab.training import train
-from ganlab.training.checkpoint import load_latest, step_dirs
 
 TINY = {
     "data.name": "digits",
@@ -313,7 +313,7 @@ def test_steps_between_log_steps_read_nothing_back_from_the_device(
 def test_full_disk_during_a_checkpoint_keeps_the_previous_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import ganlab.training.checkpoint as ck
+    import ganlab.rundir.checkpoint as ck
 
     real = ck.write_bytes_durably
 

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from ganlab.config import load_config
-from ganlab.run import load_run
+from ganlab.rundir.checkpoint import load_latest
+from ganlab.rundir.run import load_run
 from ganlab.training import train
-from ganlab.training.checkpoint import load_latest
 
 TINY: dict[str, Any] = {
     "train.batch_size": 16,

@@ -57,7 +57,7 @@ def test_the_top_level_api_names_stay_functions_after_their_packages_are_importe
     code = (
         "import ganlab\n"
         "ganlab.load_config('demo')\n"
-        "import ganlab.training, ganlab.evaluation, ganlab.run, ganlab.config\n"
+        "import ganlab.training, ganlab.evaluation, ganlab.rundir.run, ganlab.config\n"
         "from ganlab import train, evaluate, load_run, load_config\n"
         "assert all(callable(f) for f in (ganlab.train, ganlab.evaluate, ganlab.load_run, train, evaluate, load_run))\n"
         "print('ok')\n"

@@ -32,9 +32,9 @@ from ganlab.data import load_dataset
 from ganlab.data.base import Dataset
 from ganlab.lipschitz import Lipschitz
 from ganlab.models.norm_act import BatchNormAct2d, fused_norm_available
+from ganlab.rundir.layout import RunDir
 from ganlab.training.hooks import Hook
 from ganlab.training.loop import Loop
-from ganlab.training.run_dir import RunDir
 from ganlab.training.state import TrainState, build_state
 from ganlab.training.step import d_step
 

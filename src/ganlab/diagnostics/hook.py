@@ -11,8 +11,8 @@ from torch import Tensor
 from ganlab.config.schema import Config
 from ganlab.diagnostics.rules import EVAL_RULES, METRICS_RULES, Finding, Row, RuleContext
 from ganlab.diagnostics.scalars import buffers_kept, clipped_share, critic_estimate
+from ganlab.rundir.layout import read_jsonl
 from ganlab.training.hooks import Hook
-from ganlab.training.run_dir import read_jsonl
 
 if TYPE_CHECKING:
     from ganlab.training.loop import Loop

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ganlab.training.run_dir import read_jsonl
+from ganlab.rundir.layout import read_jsonl
 
 SAMPLE_FILE = re.compile(r"step_(\d+)\.png")
 SKIP_DIRS = {"checkpoints", "samples", "__pycache__"}

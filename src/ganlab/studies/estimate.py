@@ -127,11 +127,11 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -
     from ganlab.bench.hardware import synchronizer
     from ganlab.data import load_dataset
     from ganlab.evaluation import PeriodicEvaluator
+    from ganlab.rundir.layout import RunDir
     from ganlab.training.device import resolve_device
     from ganlab.training.evaluation_hook import state_sampler
     from ganlab.training.hooks import Hook
     from ganlab.training.loop import Loop
-    from ganlab.training.run_dir import RunDir
     from ganlab.training.state import build_state
 
     dev = resolve_device(device)

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ganlab.atomic import write_json
 from ganlab.errors import ConfigError
 from ganlab.studies.grid import Plan, diff
 from ganlab.studies.jobs import read_eval, read_summary
-from ganlab.training.checkpoint import write_json_atomic
 
 INDEX = "study.json"
 FORMAT = "ganlab-study-1"
@@ -89,5 +89,5 @@ def write_index(
         "cells": records,
     }
     plan.out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(plan.out / INDEX, data)
+    write_json(plan.out / INDEX, data)
     return plan.out / INDEX

@@ -54,7 +54,7 @@ def read_eval(path: Path) -> dict[str, Any] | None:
 
 def changed_keys(stored: Config, planned: Config) -> list[str]:
     """Keys a resume may not change (the training's identity, as `ganlab.train` decides) that differ."""
-    from ganlab.training.snapshot import training_identity
+    from ganlab.rundir.state import training_identity
 
     a, b = flatten(training_identity(stored)), flatten(training_identity(planned))
     return [k for k in a if a[k] != b.get(k)]
@@ -115,7 +115,7 @@ def _get(cfg: Config, dotted: str) -> Any:
 def execute(job: Job) -> dict[str, Any]:
     """Train (or resume) and evaluate one run; a dict of what happened, never a raised ganlab error."""
     from ganlab.evaluation import evaluate
-    from ganlab.run import load_run
+    from ganlab.rundir.run import load_run
     from ganlab.training import train
 
     started = time.perf_counter()

@@ -14,19 +14,19 @@ from ganlab.config.loading import dump_yaml, load_config
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError, Diverged, Interrupted
 from ganlab.progress import Mode
-from ganlab.training.checkpoint import has_checkpoints
+from ganlab.rundir.checkpoint import has_checkpoints
+from ganlab.rundir.layout import RunDir
+from ganlab.rundir.state import training_identity
 from ganlab.training.device import resolve_device
 from ganlab.training.distributed import SINGLE, World, device_for, finish, world_from_env
 from ganlab.training.divergence import divergence_detail, rollback
 from ganlab.training.hooks import Hook
 from ganlab.training.loop import Loop
-from ganlab.training.run_dir import RunDir
-from ganlab.training.snapshot import training_identity
 from ganlab.training.state import build_state
 
 if TYPE_CHECKING:
     from ganlab.data.base import Dataset
-    from ganlab.run import Run
+    from ganlab.rundir.run import Run
     from ganlab.training.state import TrainState
 
 
@@ -80,7 +80,7 @@ def train(
     With resume=True a run directory that holds no run yet (a first attempt killed before it wrote its
     config) is started from step 0, so the same command line can be re-issued after any crash.
     """
-    from ganlab.run import load_run
+    from ganlab.rundir.run import load_run
 
     world = world_from_env()
     dev = device_for(world, resolve_device(device))
@@ -114,7 +114,7 @@ def _follow(config: Config, main: RunDir, resume: bool, dev: torch.device, world
     on resume."""
     import tempfile
 
-    from ganlab.run import load_run
+    from ganlab.rundir.run import load_run
 
     if resume and main.config.is_file():
         config = _check_resume_config(load_config(main.config), config)

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ganlab.errors import CheckpointError, Diverged
-from ganlab.training.checkpoint import step_dirs
+from ganlab.rundir.checkpoint import step_dirs
 
 if TYPE_CHECKING:
     from ganlab.training.loop import Loop

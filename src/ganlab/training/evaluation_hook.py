@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor
 
+from ganlab.atomic import write_json
 from ganlab.config.schema import Config
 from ganlab.data.base import Dataset
-from ganlab.training.checkpoint import write_json_atomic
+from ganlab.rundir.layout import JsonlWriter
 from ganlab.training.hooks import Hook
-from ganlab.training.run_dir import JsonlWriter
 from ganlab.training.snapshot import save_snapshot
 from ganlab.viz.grids import render_samples
 
@@ -81,7 +81,7 @@ class PeriodicEvaluation(Hook):
         state.extra["best_value"] = value
         root = loop.run.checkpoints / "best"
         save_snapshot(state, root, 1, {"elapsed_s": loop.wall_s()}, {})
-        write_json_atomic(root / "best.json", {"metric": self.best_metric, "value": value, "step": state.step})
+        write_json(root / "best.json", {"metric": self.best_metric, "value": value, "step": state.step})
 
     def on_end(self, state: TrainState, summary: dict[str, Any]) -> None:
         wall = summary.get("wall_s") or 0.0
@@ -108,6 +108,6 @@ def state_sampler(state: TrainState) -> Callable[[int, Tensor | None], Tensor]:
 
 
 def _tail(path: Path, n: int = 3) -> list[dict[str, Any]]:
-    from ganlab.training.run_dir import read_jsonl
+    from ganlab.rundir.layout import read_jsonl
 
     return read_jsonl(path)[-n:]

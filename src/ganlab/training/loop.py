@@ -20,12 +20,13 @@ from torch import Tensor
 
 from ganlab.errors import Interrupted
 from ganlab.progress import Mode, Progress
-from ganlab.training.checkpoint import has_checkpoints, load_latest
+from ganlab.rundir.checkpoint import has_checkpoints, load_latest
+from ganlab.rundir.layout import JsonlWriter, RunDir
+from ganlab.rundir.state import state_problem
 from ganlab.training.distributed import mean_over_ranks
 from ganlab.training.divergence import DivergenceWatch, raise_if_diverged, weights_finite
 from ganlab.training.hooks import Hook
-from ganlab.training.run_dir import JsonlWriter, RunDir
-from ganlab.training.snapshot import restore_snapshot, save_snapshot, state_problem
+from ganlab.training.snapshot import restore_snapshot, save_snapshot
 from ganlab.training.state import TrainState
 from ganlab.training.step import critic_updates, d_step, g_step
 from ganlab.viz.grids import render_samples, save_image_grid, save_point_cloud

@@ -10,7 +10,7 @@ from typing import Any
 from ganlab.config import load_config
 from ganlab.diagnostics import Diagnostics, diagnostics_hooks
 from ganlab.diagnostics.hook import rule_context
-from ganlab.training.run_dir import RunDir
+from ganlab.rundir.layout import RunDir
 
 D_WINS = [
     {"step": 10 * (i + 1), "loss_d": d, "loss_g": g}

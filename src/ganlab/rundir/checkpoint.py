@@ -29,7 +29,7 @@ from safetensors.torch import save as dump_safetensors
 from torch import Tensor
 
 from ganlab.atomic import fsync_file as _fsync_dir  # module names: the kill tests pause the writers here
-from ganlab.atomic import write_bytes_durably
+from ganlab.atomic import write_bytes_durably, write_json
 from ganlab.errors import CheckpointError
 
 FORMAT = "ganlab-checkpoint-1"
@@ -42,17 +42,6 @@ PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin", ".tar")
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file, fsync, rename: readers see the old or the new file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write_bytes_durably(tmp, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _cpu_tensors(tensors: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -92,7 +81,7 @@ def write_checkpoint(
         blob = json.dumps(state, indent=1, sort_keys=True).encode("utf-8")
         write_bytes_durably(tmp / STATE, blob)
         files[STATE] = sha256_bytes(blob)
-        write_json_atomic(tmp / MANIFEST, {"format": FORMAT, "step": step, "files": files})
+        write_json(tmp / MANIFEST, {"format": FORMAT, "step": step, "files": files})
         _fsync_dir(tmp)
         if final.exists():  # the same step again (after a rollback): move the old one aside first
             os.replace(final, root / f".{name}.old")
@@ -102,13 +91,14 @@ def write_checkpoint(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     shutil.rmtree(root / f".{name}.old", ignore_errors=True)
-    write_json_atomic(root / "latest.json", {"checkpoint": name, "step": step})
+    write_json(root / "latest.json", {"checkpoint": name, "step": step})
     _prune(root, step, keep)
     return final
 
 
 def _remove_leftovers(root: Path) -> None:
-    for p in root.glob(".step_*"):
+    """What a writer killed here left: a half-written `.step_*` directory, a temporary `latest.json`."""
+    for p in [*root.glob(".step_*"), *root.glob(".*.tmp*")]:
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 

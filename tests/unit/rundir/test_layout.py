@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ganlab.errors import RunDirError
-from ganlab.training.run_dir import LOCK, JsonlWriter, RunDir, read_jsonl
+from ganlab.rundir.layout import LOCK, JsonlWriter, RunDir, read_jsonl
 
 
 def test_a_second_writer_is_refused_naming_the_holder(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ from ganlab.errors import CheckpointError, ConfigError, RunDirError
 from ganlab.memory import check_fits
 from ganlab.models import build_models
 from ganlab.progress import Mode, Progress
-from ganlab.training.checkpoint import load_latest
-from ganlab.training.run_dir import RunDir, read_jsonl
-from ganlab.training.snapshot import state_problem
+from ganlab.rundir.checkpoint import load_latest
+from ganlab.rundir.layout import RunDir, read_jsonl
+from ganlab.rundir.state import state_problem
 from ganlab.viz.grids import render_samples
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ganlab.atomic import write_bytes_durably, write_json
 from ganlab.errors import RunDirError
-from ganlab.training.checkpoint import write_bytes_durably, write_json_atomic
 
 LOCK = ".lock"
 
@@ -133,7 +133,7 @@ class RunDir:
             os.replace(tmp, path)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        write_json_atomic(self.summary, _finite(summary))
+        write_json(self.summary, _finite(summary))
 
 
 class JsonlWriter:

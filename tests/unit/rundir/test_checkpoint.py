@@ -13,7 +13,7 @@ import pytest
 import torch
 from safetensors.torch import load, save
 
-import ganlab.training.checkpoint as ck
+import ganlab.rundir.checkpoint as ck
 from ganlab.errors import CheckpointError
 
 
@@ -45,6 +45,7 @@ def test_leftovers_of_a_killed_writer_are_removed_and_never_loaded(tmp_path: Pat
     _write(tmp_path, 2)
     (tmp_path / ".step_0000004.tmp").mkdir()
     (tmp_path / ".step_0000004.tmp" / "G.safetensors").write_bytes(b"torn")
+    (tmp_path / ".latest.4242.tmp.json").write_bytes(b'{"checkp')  # latest.json's writer killed mid-write
     assert ck.load_latest(tmp_path)[0].name == "step_0000002"
     _write(tmp_path, 4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "step_0000002", "step_0000004"]
@@ -179,7 +180,7 @@ def test_keys_added_to_the_schema_leave_older_checkpoints_resumable() -> None:
 
     from ganlab.config import load_config
     from ganlab.config.loading import to_dict
-    from ganlab.training.snapshot import RESUMABLE_KEYS, RESUMABLE_SECTIONS, added_at_default, config_digest
+    from ganlab.rundir.state import RESUMABLE_KEYS, RESUMABLE_SECTIONS, added_at_default, config_digest
 
     cfg = load_config("dcgan")
     assert "model.d_activation" in added_at_default(cfg)
