@@ -24,8 +24,9 @@ from ganlab.report.groups import plural
 @click.option(
     "--publish",
     type=UserPath(file_okay=False),
-    help="instead of the HTML page, write each study's records, Markdown results page and figures under this "
-    "directory (e.g. docs/results) and its README.md index; the pages are rendered from the records alone",
+    help="instead of the HTML page, write each study's records, Markdown results page and figures, and each toy "
+    "record with its figures, under this directory (e.g. docs/results) and its README.md index; the pages are "
+    "rendered from the records alone",
 )
 def report(directories: tuple[str, ...], output: str, publish: str | None) -> None:
     """Write one self-contained HTML report of the runs, studies and toy figures found under DIR...
@@ -43,12 +44,18 @@ def report(directories: tuple[str, ...], output: str, publish: str | None) -> No
         from ganlab.report.publish import publish as publish_results
 
         done = publish_results(list(directories), publish)
-        if not done:
-            raise ConfigError("DIR", "directories holding a study (a study.json written by ganlab study)")
-        for item in done:
+        if not done.studies and not done.toys:
+            raise ConfigError(
+                "DIR", "directories holding a study (a study.json written by ganlab study) or a toy record (ganlab toy)"
+            )
+        for item in done.studies:
             click.echo(f"claims of study {item.study}, {len(item.claims)} checks:")
             for claim in item.claims:
                 click.echo("  " + claim.line().replace("\n", "\n  "))
+        for toy in done.toys:
+            click.echo(f"claims of toy {toy.toy}:")
+            for j in toy.judged:
+                click.echo(f"  {'holds' if j.holds else 'does not hold'}: {j.claim.claim} ({j.measured})")
         for line in describe(done):
             click.echo(f"published {line}")
         click.echo(f"index: {Path(publish).resolve() / 'README.md'}")
@@ -64,6 +71,6 @@ def report(directories: tuple[str, ...], output: str, publish: str | None) -> No
             click.echo("  " + claim.line().replace("\n", "\n  "))
     click.echo(
         f"{plural(len(result.collection.runs), 'run')} in {plural(len(result.groups), 'model')}; "
-        f"{plural(len(result.collection.toys), 'toy figure')}"
+        f"{plural(sum(len(t.figures) for t in result.collection.toys), 'toy figure')}"
     )
     click.echo(f"report: {result.path}")

@@ -161,9 +161,12 @@ class StudyRecord:
 
 
 @dataclass
-class ToyFigure:
-    png: Path
+class ToyRecord:
+    """A `ganlab toy` record (`NAME.json`: settings, numbers, the figures' names) and its figures found beside it."""
+
+    path: Path
     record: dict[str, Any]
+    figures: list[Path]
 
 
 @dataclass
@@ -171,7 +174,7 @@ class Collection:
     roots: list[Path]
     runs: list[RunRecord]
     studies: list[StudyRecord]
-    toys: list[ToyFigure]
+    toys: list[ToyRecord]
 
     @property
     def notes(self) -> list[str]:
@@ -217,27 +220,25 @@ def read_run(path: Path) -> RunRecord:
     )
 
 
-def _toys_in(directory: Path, files: list[str]) -> list[ToyFigure]:
-    """PNG figures named by a `ganlab toy` JSON record (`{"toy": ..., "figures": [...]}`) in `directory`."""
+def _toys_in(directory: Path, files: list[str]) -> list[ToyRecord]:
+    """The `ganlab toy` JSON records (`{"toy": ..., "figures": [...]}`) in `directory`, with their PNGs."""
     toys = []
     for name in sorted(f for f in files if f.endswith(".json")):
         record = _read_json(directory / name)
         if not isinstance(record, dict) or "toy" not in record or not isinstance(record.get("figures"), list):
             continue
-        for figure in record["figures"]:
-            png = directory / str(figure)
-            if png.suffix == ".png" and png.is_file():
-                toys.append(ToyFigure(png, record))
+        pngs = [directory / str(figure) for figure in record["figures"]]
+        toys.append(ToyRecord(directory / name, record, [p for p in pngs if p.suffix == ".png" and p.is_file()]))
     return toys
 
 
 def collect(directories: list[Path]) -> Collection:
-    """Every run, study index and toy figure under the given directories (each found once)."""
+    """Every run, study index and toy record under the given directories (each found once)."""
     from ganlab.studies.index import INDEX, read_index
 
     runs: dict[Path, RunRecord] = {}
     studies: dict[Path, StudyRecord] = {}
-    toys: dict[Path, ToyFigure] = {}
+    toys: dict[Path, ToyRecord] = {}
     roots = [Path(d).resolve() for d in directories]
     for root in roots:
         for current, dirs, files in os.walk(root):
@@ -252,7 +253,7 @@ def collect(directories: list[Path]) -> Collection:
                 if index is not None:
                     studies.setdefault(here, StudyRecord(here, index))
             for toy in _toys_in(here, files):
-                toys.setdefault(toy.png, toy)
+                toys.setdefault(toy.path, toy)
     for study in studies.values():
         _attach(study, runs)
     return Collection(roots, sorted(runs.values(), key=_order), list(studies.values()), list(toys.values()))

@@ -132,10 +132,11 @@ def toys_section(collection: Collection) -> str:
         record = toy.record
         caption = f"{record.get('toy')}: {record.get('summary', '')} [{record.get('source', '')}]"
         numbers = escape(json.dumps(record.get("numbers", {}), indent=1)[:20_000])
-        parts.append(
-            image(toy.png.read_bytes(), f"toy {record.get('toy')} {toy.png.name}", caption)
-            + f"<details><summary>numbers behind {escape(toy.png.name)}</summary><pre>{numbers}</pre></details>"
-        )
+        for png in toy.figures:
+            parts.append(
+                image(png.read_bytes(), f"toy {record.get('toy')} {png.name}", caption)
+                + f"<details><summary>numbers behind {escape(png.name)}</summary><pre>{numbers}</pre></details>"
+            )
     return "".join(parts)
 
 

@@ -6,33 +6,41 @@
     docs/results/<study>/*.png        the metric over training (mean ± std band), the final sample grids
     docs/results/<study>.md           what ran, where and how long, every verdict with its numbers, the figures,
                                       what differs from the source
-    docs/results/README.md            one table over every study published there
+    docs/results/toys/                each `ganlab toy` record found under DIR (NAME.json) and its figures
+    docs/results/README.md            one table over every study published there, and one over the toys' claims
 
 The page is rendered from the records alone (the run directories are read only to copy them and their
 sample grids), so `ganlab report docs/results/<study>/records --publish docs/results` rebuilds the same page,
-and a test fails when a committed page disagrees with its records.
+and a test fails when a committed page disagrees with its records. The toys' claims are judged the same way,
+from the committed `toys/NAME.json` by the toy's own checks (`ganlab.toys.base.judge`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ganlab import atomic
 from ganlab.report.claims import ClaimResult, study_claims
-from ganlab.report.collect import RunRecord, StudyRecord, better_is, collect
+from ganlab.report.collect import RunRecord, StudyRecord, ToyRecord, better_is, collect
 from ganlab.stats import summarize
 from ganlab.studies.index import INDEX
+
+if TYPE_CHECKING:
+    from ganlab.toys.base import Judged
 
 RECORD_FILES = ("config.yaml", "summary.json", "eval.jsonl", "eval.json")
 INDEX_PAGE = "README.md"
 GRIDS = "samples"
+TOYS = "toys"
 
 
 @dataclass(frozen=True)
@@ -42,8 +50,22 @@ class Published:
     claims: list[ClaimResult]
 
 
-def publish(directories: Sequence[str | Path], out: str | Path) -> list[Published]:
-    """Copy each study's records under `out`, render its page and figures from them, and rewrite the index."""
+@dataclass(frozen=True)
+class PublishedToy:
+    toy: str
+    record: Path
+    judged: list[Judged]
+
+
+@dataclass(frozen=True)
+class Publication:
+    studies: list[Published]
+    toys: list[PublishedToy]
+
+
+def publish(directories: Sequence[str | Path], out: str | Path) -> Publication:
+    """Copy each study's records under `out`, render its page and figures from them, copy the toy records found,
+    and rewrite the index."""
     root = Path(out).resolve()
     collection = collect([Path(d) for d in directories])
     done = []
@@ -54,8 +76,34 @@ def publish(directories: Sequence[str | Path], out: str | Path) -> list[Publishe
             copy_records(study, runs, records)
             copy_grids(runs, root / study.name / GRIDS)
         done.append(publish_records(records, root))
+    toys = []
+    for toy in collection.toys:
+        if toy.record["toy"] not in registered_toys():
+            continue  # a record of a toy this ganlab does not know cannot be judged
+        record = toy.path if toy.path.parent == root / TOYS else copy_toy(toy, root / TOYS)
+        toys.append(PublishedToy(str(toy.record["toy"]), record, judge_toy(toy.record)))
     write_text(root / INDEX_PAGE, index_page(root))
-    return done
+    return Publication(done, toys)
+
+
+def copy_toy(toy: ToyRecord, target: Path) -> Path:
+    """The toy's record and figures into `target`, replacing an earlier record of the same toy."""
+    target.mkdir(parents=True, exist_ok=True)
+    for png in toy.figures:
+        atomic.write_bytes(target / png.name, png.read_bytes())
+    return atomic.write_bytes(target / f"{toy.record['toy']}.json", toy.path.read_bytes())
+
+
+def judge_toy(record: dict) -> list[Judged]:
+    from ganlab.toys.base import judge
+
+    return judge(record)
+
+
+def registered_toys() -> list[str]:
+    from ganlab.toys import TOYS as REGISTERED
+
+    return REGISTERED.names()
 
 
 def copy_records(study: StudyRecord, runs: list[RunRecord], records: Path) -> None:
@@ -330,7 +378,8 @@ def study_page(
 
 # --- the index -------------------------------------------------------------------------------------------
 def index_page(root: Path) -> str:
-    """One table over every study published under `root`: claim · source · verdict · numbers."""
+    """One table over every study published under `root` (claim · source · verdict · numbers), one over the
+    toys' claims."""
     lines = [
         "# Results",
         "",
@@ -349,7 +398,53 @@ def index_page(root: Path) -> str:
                 f"| [{study.name}]({study.name}.md) | {_cell(r.claim.claim + where)} | {_cell(r.claim.source)} | "
                 f"**{r.verdict}** | {_cell(short_numbers(r))} |"
             )
+    toys = toy_rows(root / TOYS)
+    if toys:
+        lines += [
+            "",
+            "## Toys",
+            "",
+            "The illustrative experiments (`ganlab toy`, docs/toys.md), one run each, judged by each "
+            "toy's own check on the numbers in its committed record (`toys/NAME.json`): a claim **holds** or "
+            "**does not hold** on that run, with no statistics. The scale says how the run compares with the "
+            "source's.",
+            "",
+            "| toy | claim | source | verdict | measured | scale | figures |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+            *toys,
+        ]
     return "\n".join(lines) + "\n"
+
+
+def toy_scale(record: dict) -> str:
+    """How a toy record was run: full, quick, or full with some settings changed; and how long it took."""
+    overrides = record.get("overrides") or {}
+    if record.get("quick"):
+        scale = "quick"
+    elif overrides:
+        scale = "full, except " + ", ".join(f"{k}={v}" for k, v in overrides.items())
+    else:
+        scale = "full (the source's)"
+    seconds = record.get("seconds")
+    threads = record.get("torch_threads")
+    took = f"{_duration(seconds)} on {threads} thread{'s' * (threads != 1)}" if seconds is not None else ""
+    return "; ".join(x for x in (scale, f"seed {record.get('seed')}", took) if x)
+
+
+def toy_rows(directory: Path) -> list[str]:
+    rows = []
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict) or record.get("toy") not in registered_toys():
+            continue
+        figures = " ".join(f"[{f}]({TOYS}/{f})" for f in record.get("figures", []) if (directory / f).is_file())
+        for j in judge_toy(record):
+            verdict = "holds" if j.holds else "does not hold"
+            rows.append(
+                f"| {record['toy']} | {_cell(j.claim.claim)} | {_cell(j.claim.source)} | **{verdict}** | "
+                f"{_cell(j.measured)} | {_cell(toy_scale(record))} | {figures or '–'} |"
+            )
+    return rows
 
 
 def short_numbers(r: ClaimResult) -> str:
@@ -375,15 +470,18 @@ def rebuilt(root: Path) -> dict[Path, str]:
     return pages
 
 
-def describe(done: list[Published]) -> list[str]:
+def describe(done: Publication) -> list[str]:
     out: list[str] = []
-    for item in done:
+    for item in done.studies:
         counts: dict[str, int] = {}
         for c in item.claims:
             counts[c.verdict] = counts.get(c.verdict, 0) + 1
         shown = ", ".join(f"{n} {v}" for v, n in counts.items())
         out.append(f"{item.study}: {item.page} ({shown})")
+    for toy in done.toys:
+        held = sum(j.holds for j in toy.judged)
+        out.append(f"toy {toy.toy}: {toy.record} ({held} of {len(toy.judged)} claims hold)")
     return out
 
 
-__all__ = ["publish", "rebuilt", "Published", "RECORD_FILES", "describe"]
+__all__ = ["publish", "rebuilt", "Published", "PublishedToy", "Publication", "RECORD_FILES", "describe"]

@@ -31,6 +31,19 @@ class ToyOutput:
 
 # run(out, settings, seed) writes figures into `out` and returns them with their numbers.
 ToyRun = Callable[[Path, Any, int], ToyOutput]
+# check(numbers, settings), both as the toy's JSON holds them: whether the claim holds, and the numbers that
+# decide it in one line
+ClaimCheck = Callable[[dict[str, Any], dict[str, Any]], tuple[bool, str]]
+
+
+@dataclass(frozen=True)
+class ToyClaim:
+    """A statement of the source that a toy's numbers show or fail to show. A toy is one deterministic run per
+    seed: its claims hold or do not on that run's numbers, with no statistics (the studies judge with those)."""
+
+    claim: str
+    source: str
+    check: ClaimCheck
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ class Toy:
     run: ToyRun
     full: Any  # the settings (a frozen dataclass) of the source's scale
     quick: Any  # the same settings reduced to seconds (`--quick`, the tests)
+    claims: tuple[ToyClaim, ...] = ()  # judged on the numbers by `judge` (the tests, the published results)
 
     def settings(self, quick: bool, overrides: dict[str, Any] | None = None) -> Any:
         """The full or quick settings with `overrides` ({field: value}, e.g. from `--set iterations=20000`)
@@ -81,6 +95,20 @@ def checked_setting(settings: Any, key: str, value: Any) -> Any:
 
 
 TOYS: Registry[Toy] = Registry("toy")
+
+
+@dataclass(frozen=True)
+class Judged:
+    claim: ToyClaim
+    holds: bool
+    measured: str
+
+
+def judge(record: dict[str, Any]) -> list[Judged]:
+    """Each claim of the toy that wrote `record` (its `<name>.json`, as read back), judged on its numbers."""
+    toy = TOYS.get(str(record.get("toy")), "toy")
+    numbers, settings = record.get("numbers") or {}, record.get("settings") or {}
+    return [Judged(c, *c.check(numbers, settings)) for c in toy.claims]
 
 
 def register(toy: Toy) -> Toy:

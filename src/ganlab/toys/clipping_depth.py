@@ -14,11 +14,12 @@ import copy
 import math
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from ganlab.toys.base import Toy, ToyOutput, iterations, register
+from ganlab.toys.base import Toy, ToyClaim, ToyOutput, iterations, register
 from ganlab.toys.figures import new_figure, save
 from ganlab.toys.nets import MLP
 from ganlab.toys.points import batch_of, load_points
@@ -130,6 +131,42 @@ def run(out: Path, settings: DepthSettings, seed: int) -> ToyOutput:
     return ToyOutput([draw(numbers, settings, out / "clipping-depth.png")], numbers, asdict(settings))
 
 
+def _clip_rows(numbers: dict[str, Any], settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    critics = numbers["critics"]
+    return critics[f"clip c={max(settings['clips']):g}"], critics[f"clip c={min(settings['clips']):g}"]
+
+
+def clipping_explodes_or_vanishes(numbers: dict[str, Any], settings: dict[str, Any]) -> tuple[bool, str]:
+    big, small = _clip_rows(numbers, settings)
+    holds = big["norms"][0] > 100 * big["norms"][-1] and small["norms"][0] < 1e-2 * small["norms"][-1]
+    return holds, (
+        f"first layer / last layer: c = {max(settings['clips']):g} {big['norms'][0] / big['norms'][-1]:.3g}, "
+        f"c = {min(settings['clips']):g} {small['norms'][0] / small['norms'][-1]:.3g}"
+    )
+
+
+def gp_stays_within_a_decade(numbers: dict[str, Any], settings: dict[str, Any]) -> tuple[bool, str]:
+    gp = [r for r in numbers["critics"].values() if r["lipschitz"] == "gp"]
+    spans = {label: r["orders_of_magnitude"] for label, r in numbers["critics"].items()}
+    holds = bool(gp) and all(r["orders_of_magnitude"] < 1.0 for r in gp)
+    return holds, "decades spanned across layers: " + ", ".join(f"{k} {v:.2g}" for k, v in spans.items())
+
+
+CLAIMS = (
+    ToyClaim(
+        "under weight clipping the critic's gradients explode (the largest c) or vanish (the smallest c) through "
+        "its layers: over 2 decades between the first layer and the last",
+        "seed 002 Fig. 5; Gulrajani et al. 2017 Fig. 1b",
+        clipping_explodes_or_vanishes,
+    ),
+    ToyClaim(
+        "with the gradient penalty they stay within one decade through all the layers",
+        "seed 002 Fig. 5; Gulrajani et al. 2017 Fig. 1b",
+        gp_stays_within_a_decade,
+    ),
+)
+
+
 register(
     Toy(
         name="clipping-depth",
@@ -138,5 +175,6 @@ register(
         run=run,
         full=FULL,
         quick=QUICK,
+        claims=CLAIMS,
     )
 )

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from ganlab.toys.base import Toy, ToyOutput, iterations, register
+from ganlab.toys.base import Toy, ToyClaim, ToyOutput, iterations, register
 from ganlab.toys.figures import new_figure, save
 from ganlab.toys.nets import MLP
 from ganlab.toys.steps import GAN, WGAN_CLIP, CriticSpec, adversarial_loss, critic_step, lipschitz, optimizer
@@ -120,6 +121,28 @@ def run(out: Path, settings: Critic1dSettings, seed: int) -> ToyOutput:
     return ToyOutput([draw(numbers, settings, seed, out / "critic-1d.png")], numbers, asdict(settings))
 
 
+def gan_flat_critic_not(numbers: dict[str, Any], settings: dict[str, Any]) -> tuple[bool, str]:
+    """Slopes relative to each response's mean slope over the range (a probability and a score differ in units)."""
+    gan, critic = numbers["models"]["GAN"], numbers["models"]["WGAN (clip)"]
+    sides = ("relative_slope_at_minus_probe", "relative_slope_at_probe")
+    holds = all(gan[s] < 0.05 * critic[s] for s in sides) and min(critic[s] for s in sides) > 0.2
+    probe = settings["probe"]
+    shown = "; ".join(
+        f"x = {x:g}: GAN {gan[s]:.3g}, WGAN {critic[s]:.3g}" for x, s in zip((-probe, probe), sides, strict=True)
+    )
+    return holds, f"slope relative to the mean slope, {shown}"
+
+
+CLAIMS = (
+    ToyClaim(
+        "far from the data the GAN discriminator is flat (no gradient for G) where the clipped WGAN critic still "
+        "slopes: relative slope under 5 % of the critic's at x = ±4, the critic's above 0.2",
+        "seed 000 §3.2 Fig. 2",
+        gan_flat_critic_not,
+    ),
+)
+
+
 register(
     Toy(
         name="critic-1d",
@@ -128,5 +151,6 @@ register(
         run=run,
         full=FULL,
         quick=QUICK,
+        claims=CLAIMS,
     )
 )

@@ -18,12 +18,13 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from ganlab.losses import LOSSES
-from ganlab.toys.base import Toy, ToyOutput, iterations, register
+from ganlab.toys.base import Toy, ToyClaim, ToyOutput, iterations, register
 from ganlab.toys.figures import new_figure, save
 from ganlab.toys.nets import MLP
 from ganlab.toys.points import batch_of, load_points
@@ -132,6 +133,37 @@ def run(out: Path, settings: GradientSettings, seed: int) -> ToyOutput:
     return ToyOutput([draw(numbers, settings, out / "generator-gradient.png")], numbers, asdict(settings))
 
 
+def minimax_vanishes(numbers: dict[str, Any], settings: dict[str, Any]) -> tuple[bool, str]:
+    runs = numbers["runs"]
+    holds = all(r["minimax_final_over_initial"] < 1e-2 for r in runs.values())
+    shown = ", ".join(f"{k} steps of G pretraining {r['minimax_final_over_initial']:.2g}" for k, r in runs.items())
+    return holds, f"minimax gradient norm, end over start: {shown}"
+
+
+def minus_log_d_does_not(numbers: dict[str, Any], settings: dict[str, Any]) -> tuple[bool, str]:
+    runs = numbers["runs"]
+    holds = all(r["non-saturating_final_over_initial"] > 1.0 for r in runs.values())
+    shown = ", ".join(
+        f"{k} steps of G pretraining {r['non-saturating_final_over_initial']:.3g}" for k, r in runs.items()
+    )
+    return holds, f"−log D gradient norm, end over start: {shown}"
+
+
+CLAIMS = (
+    ToyClaim(
+        "as D is trained towards optimality with G fixed, the minimax generator's gradient vanishes (below 1 % of "
+        "its start)",
+        "seed 003; Arjovsky & Bottou 2017 Fig. 2",
+        minimax_vanishes,
+    ),
+    ToyClaim(
+        "the −log D generator cost's gradient does not vanish (it grows)",
+        "seed 003; Arjovsky & Bottou 2017 Fig. 3",
+        minus_log_d_does_not,
+    ),
+)
+
+
 register(
     Toy(
         name="generator-gradient",
@@ -140,5 +172,6 @@ register(
         run=run,
         full=FULL,
         quick=QUICK,
+        claims=CLAIMS,
     )
 )

@@ -16,7 +16,7 @@ def test_collect_finds_every_run_study_and_toy(report_tree: Path) -> None:
     found = collect([report_tree])
     assert sorted(r.name for r in found.runs) == ["dcgan-a", "gan-seed0", "gan-seed1", "wgan-seed0", "wgan-seed1"]
     assert [s.name for s in found.studies] == ["mini"]
-    assert [t.png.name for t in found.toys] == ["js_vs_emd.png"]
+    assert [p.name for t in found.toys for p in t.figures] == ["js_vs_emd.png"]
     gan0 = next(r for r in found.runs if r.name == "gan-seed0")
     assert (gan0.study, gan0.cell, gan0.variants, gan0.seed) == ("mini", "gan", {"loss": "gan"}, 0)
     assert gan0.final_metrics() == {"fd_domain": 40.0}

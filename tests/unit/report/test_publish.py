@@ -1,5 +1,6 @@
 """`ganlab report --publish`: records copied without checkpoints, a page rendered from the records alone that
-rebuilds identically, and a page that no longer matches its records is caught."""
+rebuilds identically, and a page that no longer matches its records is caught; toy records published with their
+claims judged."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def published(tmp_path: Path) -> Path:
         (run / "checkpoints").mkdir()
         (run / "checkpoints" / "weights.safetensors").write_bytes(b"x" * 100)
     out = tmp_path / "results"
-    (done,) = publish([root / "study"], out)
+    (done,) = publish([root / "study"], out).studies
     assert done.study == "mini"
     return out
 
@@ -73,4 +74,50 @@ def test_cli_publishes_and_refuses_a_directory_without_a_study(
         main(["report", str(tmp_path / "empty"), "--publish", str(tmp_path / "results")])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1 and "study.json" in err
+    assert len(err.strip().splitlines()) == 1 and "study.json" in err and "toy record" in err
+
+
+def toy_record(directory: Path, gan_slope: float) -> Path:
+    """A critic-1d record as `ganlab toy` writes it (numbers cut to what its claim reads), with its figure."""
+    directory.mkdir(parents=True, exist_ok=True)
+    slopes = {"relative_slope_at_probe": gan_slope, "relative_slope_at_minus_probe": gan_slope}
+    critic = {"relative_slope_at_probe": 0.9, "relative_slope_at_minus_probe": 0.8}
+    record = {
+        "toy": "critic-1d",
+        "summary": "GAN discriminator vs clipped WGAN critic",
+        "source": "seed 000 Fig. 2",
+        "quick": False,
+        "overrides": {"iterations": 5000},
+        "seed": 0,
+        "seconds": 95.0,
+        "torch_threads": 1,
+        "settings": {"probe": 4.0},
+        "figures": ["critic-1d.png"],
+        "numbers": {"models": {"GAN": slopes, "WGAN (clip)": critic}},
+    }
+    (directory / "critic-1d.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    path = directory / "critic-1d.json"
+    path.write_text(json.dumps(record))
+    return path
+
+
+def test_toy_records_are_published_with_their_claims_judged(published: Path, tmp_path: Path) -> None:
+    toy_record(tmp_path / "toys-run", gan_slope=0.01)
+    done = publish([tmp_path / "toys-run"], published)
+    assert done.studies == [] and [(t.toy, [j.holds for j in t.judged]) for t in done.toys] == [("critic-1d", [True])]
+    assert {p.name for p in (published / "toys").iterdir()} == {"critic-1d.json", "critic-1d.png"}
+    index = (published / "README.md").read_text()
+    assert "| [mini](mini.md) | wgan beats gan |" in index  # the studies stay in the index
+    row = next(line for line in index.splitlines() if line.startswith("| critic-1d |"))
+    assert (
+        "**holds**" in row
+        and "GAN 0.01, WGAN 0.8" in row
+        and "full, except iterations=5000; seed 0; 2 min on 1 thread" in row
+    )
+    assert "[critic-1d.png](toys/critic-1d.png)" in row
+    assert rebuilt(published)[published / "README.md"] == index
+    before = index
+    publish([published / "toys"], published)  # from the published records alone: the same index
+    assert (published / "README.md").read_text() == before
+    toy_record(published / "toys", gan_slope=0.5)  # a record whose numbers no longer show the claim
+    assert "**does not hold**" in rebuilt(published)[published / "README.md"]

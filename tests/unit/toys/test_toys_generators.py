@@ -1,11 +1,14 @@
-"""generator-gradient and mixture: each claim asserted on the toy's quick output."""
+"""generator-gradient and mixture: their helpers, and each claim judged on the toy's quick output."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import torch
 from torch.testing import assert_close
 
+from ganlab.toys.base import judge
 from ganlab.toys.generator_gradient import embed, final_over_initial
 from ganlab.toys.mixture import mode_scores
 
@@ -31,10 +34,9 @@ def test_mode_scores_on_exact_centres() -> None:
 
 
 @pytest.mark.slow
-def test_generator_gradient_minimax_vanishes_minus_log_d_does_not(quick_run) -> None:
-    for steps, row in quick_run("generator-gradient")["numbers"]["runs"].items():
-        assert row["minimax_final_over_initial"] < 1e-2, steps  # orders of magnitude down
-        assert row["non-saturating_final_over_initial"] > 1.0, steps  # does not vanish: grows
+def test_generator_gradient_claims_hold_on_the_quick_output(quick_run) -> None:
+    judged = judge(json.loads(quick_run("generator-gradient")["json"].read_text()))
+    assert len(judged) == 2 and all(j.holds for j in judged), [j.measured for j in judged]
 
 
 # Across seeds 0-4 of the quick run, WGAN-GP >= GAN in modes held 5/5 on 8gaussians (all tie at 8) and 4/5 on
@@ -44,11 +46,11 @@ MIXTURE_SEED = 3
 
 @pytest.mark.slow
 def test_mixture_wgan_gp_covers_at_least_as_many_modes_as_gan(quick_run) -> None:
-    for name, result in quick_run("mixture", MIXTURE_SEED)["numbers"].items():
-        models = result["models"]
-        modes = {label: model["modes"] for label, model in models.items()}
-        assert models["WGAN-GP"]["modes"] >= models["GAN"]["modes"], (name, modes)
-        assert models["WGAN-GP"]["modes"] >= result["num_modes"] // 2, (name, modes)
+    run = quick_run("mixture", MIXTURE_SEED)
+    judged = judge(json.loads(run["json"].read_text()))
+    assert judged and all(j.holds for j in judged), [j.measured for j in judged]
+    for name, result in run["numbers"].items():  # and not by both collapsing
+        assert result["models"]["WGAN-GP"]["modes"] >= result["num_modes"] // 2, name
     # On 8 Gaussians every model finds the 8 modes; the gradient penalty puts more samples on them.
-    ring = quick_run("mixture", MIXTURE_SEED)["numbers"]["8gaussians"]["models"]
+    ring = run["numbers"]["8gaussians"]["models"]
     assert ring["WGAN-GP"]["high_quality"] > ring["GAN"]["high_quality"]
