@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib import colors
 
 from ganlab import atomic
 from ganlab.report.claims import ClaimResult, study_claims
@@ -185,7 +186,7 @@ def write_curves(study: StudyRecord, runs: list[RunRecord], target: Path) -> lis
     names = []
     cells = list(dict.fromkeys(r.cell for r in runs if r.cell))
     for metric in curve_metrics(study, runs):
-        fig = Figure(figsize=(7.5, 3.4), dpi=110, layout="constrained")
+        fig = Figure(figsize=(8.5 if len(cells) > 6 else 7.5, 3.4), dpi=110, layout="constrained")
         ax = fig.subplots()
         for i, cell in enumerate(cells):
             curves = []
@@ -197,20 +198,34 @@ def write_curves(study: StudyRecord, runs: list[RunRecord], target: Path) -> lis
             if not curves:
                 continue
             xs, mean, std = mean_band(curves)
-            ax.plot(xs, mean, color=f"C{i % 10}", lw=1.5, label=f"{cell} (n={len(curves)})")
+            colour, style = cell_style(i, len(cells))
+            ax.plot(xs, mean, color=colour, ls=style, lw=1.5, label=f"{cell} (n={len(curves)})")
             if len(curves) > 1:
-                ax.fill_between(xs, mean - std, mean + std, color=f"C{i % 10}", alpha=0.2, lw=0)
+                ax.fill_between(xs, mean - std, mean + std, color=colour, alpha=0.15, lw=0)
         ax.set_title(f"{metric} over training, mean ± std over repeats ({better_is(metric)} is better)", fontsize=9)
         ax.set_xlabel("real images seen by D (thousands)", fontsize=8)
         ax.set_ylabel(metric, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        if len(cells) > 6:  # beside the axes: over them it would hide the curves
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        else:
+            ax.legend(fontsize=7)
         name = f"{metric}-over-training.png"
         target.mkdir(parents=True, exist_ok=True)
         atomic.write_with(target / name, partial(fig.savefig, metadata={"Software": None}))
         names.append(name)
     return names
+
+
+def cell_style(i: int, cells: int) -> tuple[str, str]:
+    """A colour and line style for the i-th of `cells` curves, distinct for up to 20 (tab10, then tab20 dashed
+    in its light and dark pairs)."""
+    if cells <= 10:
+        return f"C{i}", "-"
+    from matplotlib import colormaps
+
+    return colors.to_hex(colormaps["tab20"](i % 20)), "-" if i % 2 == 0 else "--"
 
 
 # --- the page --------------------------------------------------------------------------------------------
