@@ -232,6 +232,11 @@ def _toys_in(directory: Path, files: list[str]) -> list[ToyRecord]:
     return toys
 
 
+def toys_in(directory: Path) -> list[ToyRecord]:
+    """The `ganlab toy` records directly in `directory` (none when it does not exist)."""
+    return _toys_in(directory, os.listdir(directory)) if directory.is_dir() else []
+
+
 def collect(directories: list[Path]) -> Collection:
     """Every run, study index and toy record under the given directories (each found once)."""
     from ganlab.studies.index import INDEX, read_index

@@ -17,7 +17,6 @@ from the committed `toys/NAME.json` by the toy's own checks (`ganlab.toys.base.j
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from collections.abc import Sequence
@@ -27,11 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib import colors
 
 from ganlab import atomic
 from ganlab.report.claims import ClaimResult, study_claims
-from ganlab.report.collect import RunRecord, StudyRecord, ToyRecord, better_is, collect
+from ganlab.report.collect import RunRecord, StudyRecord, ToyRecord, better_is, collect, toys_in
 from ganlab.stats import summarize
 from ganlab.studies.index import INDEX
 
@@ -78,9 +76,7 @@ def publish(directories: Sequence[str | Path], out: str | Path) -> Publication:
             copy_grids(runs, root / study.name / GRIDS)
         done.append(publish_records(records, root))
     toys = []
-    for toy in collection.toys:
-        if toy.record["toy"] not in registered_toys():
-            continue  # a record of a toy this ganlab does not know cannot be judged
+    for toy in judgeable(collection.toys):
         record = toy.path if toy.path.parent == root / TOYS else copy_toy(toy, root / TOYS)
         toys.append(PublishedToy(str(toy.record["toy"]), record, judge_toy(toy.record)))
     write_text(root / INDEX_PAGE, index_page(root))
@@ -101,10 +97,11 @@ def judge_toy(record: dict) -> list[Judged]:
     return judge(record)
 
 
-def registered_toys() -> list[str]:
+def judgeable(toys: list[ToyRecord]) -> list[ToyRecord]:
+    """The records of toys this ganlab knows (a record of another toy cannot be judged)."""
     from ganlab.toys import TOYS as REGISTERED
 
-    return REGISTERED.names()
+    return [t for t in toys if t.record["toy"] in REGISTERED]
 
 
 def copy_records(study: StudyRecord, runs: list[RunRecord], records: Path) -> None:
@@ -223,7 +220,7 @@ def cell_style(i: int, cells: int) -> tuple[str, str]:
     in its light and dark pairs)."""
     if cells <= 10:
         return f"C{i}", "-"
-    from matplotlib import colormaps
+    from matplotlib import colormaps, colors
 
     return colors.to_hex(colormaps["tab20"](i % 20)), "-" if i % 2 == 0 else "--"
 
@@ -448,11 +445,9 @@ def toy_scale(record: dict) -> str:
 
 def toy_rows(directory: Path) -> list[str]:
     rows = []
-    for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(record, dict) or record.get("toy") not in registered_toys():
-            continue
-        figures = " ".join(f"[{f}]({TOYS}/{f})" for f in record.get("figures", []) if (directory / f).is_file())
+    for toy in judgeable(toys_in(directory)):
+        record = toy.record
+        figures = " ".join(f"[{png.name}]({TOYS}/{png.name})" for png in toy.figures)
         for j in judge_toy(record):
             verdict = "holds" if j.holds else "does not hold"
             rows.append(

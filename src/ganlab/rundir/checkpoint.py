@@ -98,7 +98,7 @@ def write_checkpoint(
 
 def _remove_leftovers(root: Path) -> None:
     """What a writer killed here left: a half-written `.step_*` directory, a temporary `latest.json`."""
-    for p in [*root.glob(".step_*"), *root.glob(".*.tmp*")]:
+    for p in {*root.glob(".step_*"), *root.glob(".*.tmp*")}:  # a set: `.step_N.tmp` matches both
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 

@@ -78,9 +78,8 @@ def _positive(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
-STATE_FIELDS: dict[
-    str, tuple[Callable[[Any], bool], str, bool]
-] = {  # of the state save_snapshot writes  # key -> (check, what it must be, required)
+# The fields of the state save_snapshot writes: key -> (check, what it must be, required)
+STATE_FIELDS: dict[str, tuple[Callable[[Any], bool], str, bool]] = {
     "step": (_whole, "a whole number >= 0", True),
     "d_steps": (_whole, "a whole number >= 0", True),
     "rollbacks": (_whole, "a whole number >= 0", True),

@@ -162,13 +162,12 @@ def run(out: Path, settings: MixtureSettings, seed: int) -> ToyOutput:
 
 
 def gp_covers_as_many_modes(numbers: dict[str, Any], settings: dict[str, Any]) -> tuple[bool, str]:
-    holds, shown = True, []
-    for name, result in numbers.items():
-        models = result["models"]
-        holds = holds and models["WGAN-GP"]["modes"] >= models["GAN"]["modes"]
-        modes = ", ".join(f"{label} {m['modes']}" for label, m in models.items())
-        shown.append(f"{name} ({result['num_modes']} modes): {modes}")
-    return holds, "modes covered: " + "; ".join(shown)
+    holds = all(r["models"]["WGAN-GP"]["modes"] >= r["models"]["GAN"]["modes"] for r in numbers.values())
+    shown = "; ".join(
+        f"{name} ({r['num_modes']} modes): " + ", ".join(f"{label} {m['modes']}" for label, m in r["models"].items())
+        for name, r in numbers.items()
+    )
+    return holds, f"modes covered: {shown}"
 
 
 CLAIMS = (
