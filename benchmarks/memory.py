@@ -23,7 +23,7 @@ SIDES = (28, 32, 64)
 CHILD = """
 import json, sys, torch
 from ganlab.config import load_config
-from ganlab.training import train
+from ganlab.compose import train
 from ganlab.training.device import resolve_device
 overrides, out, device = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 cfg = load_config(overrides.pop("config"), overrides)

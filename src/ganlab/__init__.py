@@ -9,15 +9,15 @@ __version__ = "0.1.0"
 __all__ = ["load_config", "train", "load_run", "evaluate", "Config", "Run", "__version__"]
 
 if TYPE_CHECKING:
+    from ganlab.compose import train
     from ganlab.config import Config, load_config
     from ganlab.evaluation import evaluate
     from ganlab.rundir.run import Run, load_run
-    from ganlab.training import train
 
 _LAZY = {
     "load_config": "ganlab.config",
     "Config": "ganlab.config",
-    "train": "ganlab.training",
+    "train": "ganlab.compose",
     "load_run": "ganlab.rundir.run",
     "Run": "ganlab.rundir.run",
     "evaluate": "ganlab.evaluation",

@@ -150,10 +150,10 @@ SET_HELP = "override a config key, e.g. --set train.steps=500 (repeatable)"
 @click.option("--dry-run", is_flag=True, help="print the resolved config and exit")
 def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bool, device: str, dry_run: bool) -> None:
     """Train one model. CONFIG is a preset name (`ganlab presets`) or a YAML file."""
+    from ganlab.compose import train as run_training
     from ganlab.config import dump_yaml
     from ganlab.errors import ConfigError, Interrupted
     from ganlab.training import default_out
-    from ganlab.training import train as run_training
 
     if config is None:
         if not (resume and out):
@@ -202,7 +202,7 @@ def _announce(message: str) -> Any:
     from ganlab.training.hooks import Hook  # imports torch: only when training
 
     class Announce(Hook):
-        def on_start(self, state: Any, loop: Any) -> None:
+        def on_start(self, state: Any, ctx: Any) -> None:
             note(message)
 
     return Announce()

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganlab.compose import train
 from ganlab.config import load_config
 from ganlab.evaluation import evaluate
 from ganlab.rundir.run import load_run
-from ganlab.training import train
 from ganlab.training.device import resolve_device
 
 pytestmark = [

@@ -10,10 +10,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from ganlab.compose import train
 from ganlab.config import load_config
 from ganlab.models import build_models
 from ganlab.rundir.run import load_run
-from ganlab.training import train
 
 TINY = {
     "data.name": "digits",

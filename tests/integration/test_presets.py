@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganlab.compose import train
 from ganlab.config import load_config, preset_names
 from ganlab.rundir.run import load_run
-from ganlab.training import train
 
 TINY = {
     "train.steps": 2,

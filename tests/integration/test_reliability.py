@@ -23,11 +23,11 @@ from safetensors.torch import load_file
 
 import ganlab.training.loop as loop_module
 from ganlab.cli import main
+from ganlab.compose import train
 from ganlab.config import load_config
 from ganlab.errors import Interrupted
 from ganlab.rundir.checkpoint import load_latest, step_dirs
 from ganlab.rundir.run import load_run
-from ganlab.training import train
 
 TINY = {
     "data.name": "digits",

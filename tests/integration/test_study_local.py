@@ -10,8 +10,8 @@ import pytest
 from tests.cli_helpers import run_cli
 from tests.integration.study_helpers import tiny_study, write_study
 
+from ganlab.compose import train
 from ganlab.studies import load_study, plan_study
-from ganlab.training import train
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import torch
 
+from ganlab.compose import train
 from ganlab.config import load_config
 from ganlab.rundir.checkpoint import load_latest
 from ganlab.rundir.run import load_run
-from ganlab.training import train
 
 TINY: dict[str, Any] = {
     "train.batch_size": 16,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from ganlab.compose import train
 from ganlab.config import load_config
-from ganlab.training import train
 
 TINY: dict[str, Any] = {
     "train.batch_size": 16,

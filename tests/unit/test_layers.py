@@ -14,6 +14,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "ganlab"
 FORBIDDEN = {
     "rundir": ("training", "evaluation", "report", "studies", "cli", "diagnostics", "bench", "toys"),
     "report": ("training",),
+    # evaluation and diagnostics are hooks the composition root (ganlab.compose) hands to the loop
+    "training": ("diagnostics", "evaluation", "compose", "report", "studies", "cli", "bench", "toys"),
     "config": ("training", "rundir", "evaluation", "report", "studies", "cli", "bench", "toys"),
     "atomic": ("*",),  # the standard library only
 }

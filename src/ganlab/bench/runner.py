@@ -26,15 +26,16 @@ import torch
 
 from ganlab.bench.flops import StepFlops, flops_per_gen_step
 from ganlab.bench.hardware import PeakMeter, Peaks, bf16_support, probe_peaks, synchronizer
-from ganlab.bench.phases import PhaseClock, loop_targets, patched, shares
+from ganlab.bench.phases import PhaseClock, shares
 from ganlab.config.schema import Config, DataConfig
 from ganlab.data import load_dataset
 from ganlab.data.base import Dataset
 from ganlab.lipschitz import Lipschitz
 from ganlab.models.norm_act import BatchNormAct2d, fused_norm_available
 from ganlab.rundir.layout import RunDir
-from ganlab.training.hooks import Hook
+from ganlab.training.hooks import Hook, HookContext
 from ganlab.training.loop import Loop
+from ganlab.training.phases import recorded
 from ganlab.training.state import TrainState, build_state
 from ganlab.training.step import d_step
 
@@ -71,14 +72,14 @@ class WindowHook(Hook):
         self.steps = self.d_steps = 0
         self._step0 = self._d0 = 0
 
-    def on_start(self, state: TrainState, loop: Loop) -> None:
+    def on_start(self, state: TrainState, ctx: HookContext) -> None:
         self.started, self.first_step = time.perf_counter(), state.step
 
     def _slice(self) -> float:
         self.clock.sync()  # the training's queued work is not the slice's
         return self.meter.slice(self.settings.peak_slice_s)
 
-    def on_step_end(self, state: TrainState, loop: Loop) -> None:
+    def on_step_end(self, state: TrainState, ctx: HookContext) -> None:
         now = time.perf_counter()
         if self.window_start is None:
             warm = now - self.started >= self.settings.warmup_s
@@ -188,7 +189,7 @@ def _bench(cfg: Config, device: torch.device, settings: BenchSettings, data: Dat
     run = RunDir(tmp / "run")
     run.make()
     loop = Loop(state, run, [window], progress=False)
-    with patched(loop_targets(loop), clock), contextlib.suppress(WindowDone):
+    with recorded(clock), contextlib.suppress(WindowDone):
         loop.fit()
     seconds = dict(clock.seconds)
     amortised = {"checkpoint": warm_time(loop.checkpoint, clock.sync) * window.steps / cfg.train.checkpoint_every}

@@ -14,13 +14,22 @@ discriminator_winning, generator_winning, vanishing_generator_gradient, lipschit
 
 from __future__ import annotations
 
-from ganlab.diagnostics.hook import Diagnostics, WeightHistograms, diagnostics_hooks, held_out_batch
+from ganlab.diagnostics.hook import (
+    CriticGradientNorm,
+    Diagnostics,
+    WeightHistograms,
+    diagnostics_hooks,
+    held_out_batch,
+    step_probes,
+)
 from ganlab.diagnostics.rules import EVAL_RULES, METRICS_RULES, Finding, RuleContext
 
 __all__ = [
+    "CriticGradientNorm",
     "Diagnostics",
     "WeightHistograms",
     "diagnostics_hooks",
+    "step_probes",
     "held_out_batch",
     "Finding",
     "RuleContext",

@@ -127,9 +127,9 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -
     from ganlab.bench.hardware import synchronizer
     from ganlab.data import load_dataset
     from ganlab.evaluation import PeriodicEvaluator
+    from ganlab.evaluation.hook import state_sampler
     from ganlab.rundir.layout import RunDir
     from ganlab.training.device import resolve_device
-    from ganlab.training.evaluation_hook import state_sampler
     from ganlab.training.hooks import Hook
     from ganlab.training.loop import Loop
     from ganlab.training.state import build_state
@@ -145,7 +145,7 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -
         def __init__(self) -> None:
             self.count, self.start, self.seconds = 0, 0.0, 0.0
 
-        def on_step_end(self, state: Any, loop: Any) -> None:
+        def on_step_end(self, state: Any, ctx: Any) -> None:
             self.count += 1
             if self.count == WARMUP_STEPS:
                 sync()

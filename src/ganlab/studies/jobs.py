@@ -114,9 +114,9 @@ def _get(cfg: Config, dotted: str) -> Any:
 
 def execute(job: Job) -> dict[str, Any]:
     """Train (or resume) and evaluate one run; a dict of what happened, never a raised ganlab error."""
+    from ganlab.compose import train
     from ganlab.evaluation import evaluate
     from ganlab.rundir.run import load_run
-    from ganlab.training import train
 
     started = time.perf_counter()
     result: dict[str, Any] = {"run": job.run, "action": job.action, "error": None, "interrupted": False}

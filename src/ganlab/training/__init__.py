@@ -1,10 +1,14 @@
-"""Training: `train(config, out, resume, device)` runs one model into a run directory and returns its Run."""
+"""Training: `train(config, out, resume, device)` runs one model into a run directory and returns its Run.
+
+This package knows nothing of evaluation or diagnostics: they are hooks, and `ganlab.compose` (the composition
+root, behind `ganlab.train`, the CLI and the studies) gives each run the hooks its config asks for.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,11 +61,8 @@ def _check_resume_config(stored: Config, given: Config) -> Config:
     return given
 
 
-def make_hooks(config: Config, state: TrainState, train_data: Dataset, device: torch.device) -> list[Hook]:
-    """The standard hooks for a config: periodic evaluation, diagnostics (each registered by its module)."""
-    from ganlab.training.standard_hooks import standard_hooks
-
-    return standard_hooks(config, state, train_data, device)
+# The hooks a config asks for, made once the state and the training data exist (ganlab.compose.standard_hooks).
+HookFactory = Callable[[Config, "TrainState", "Dataset", torch.device], list[Hook]]
 
 
 def train(
@@ -71,8 +72,12 @@ def train(
     device: str = "auto",
     hooks: Sequence[Hook] | None = None,
     progress: bool | Mode = True,
+    standard: HookFactory | None = None,
 ) -> Run:
     """Train one model into `out` (a new run directory, or an existing one with resume=True).
+
+    `standard` makes the config's own hooks (evaluation, diagnostics) once the state is built; `hooks` run
+    after them. `ganlab.train` passes `ganlab.compose.standard_hooks`; without it nothing is evaluated.
 
     `progress`: True shows where the training is on stderr (a bar on a terminal, a line every 15 s in a log
     file or a notebook), "bar" or "lines" force one form, False is silent.
@@ -86,7 +91,7 @@ def train(
     dev = device_for(world, resolve_device(device))
     run = RunDir((Path(out) if out is not None else default_out(config)).expanduser().resolve())
     if not world.is_main:
-        return _follow(config, run, resume, dev, world)
+        return _follow(config, run, resume, dev, world, standard)
     messages: list[str] = []
     if resume and run.config.is_file():
         config = _check_resume_config(load_config(run.config), config)
@@ -96,7 +101,7 @@ def train(
     run.acquire()  # before any check: a second writer is told who holds the run
     try:
         run.check_start(resume)
-        loop = _prepare(config, run, resume, dev, hooks, progress, messages, world)
+        loop = _prepare(config, run, resume, dev, hooks, progress, messages, world, standard)
         _fit(loop)
     except BaseException:
         if created and not run.config.is_file():
@@ -108,7 +113,9 @@ def train(
     return load_run(run.path, messages=loop.messages)
 
 
-def _follow(config: Config, main: RunDir, resume: bool, dev: torch.device, world: World) -> Run:
+def _follow(
+    config: Config, main: RunDir, resume: bool, dev: torch.device, world: World, standard: HookFactory | None
+) -> Run:
     """A torchrun rank > 0: the same steps on its shard of every batch, gradients averaged with rank 0's;
     it writes nothing of the run (its own logs go to a temporary directory) and reads rank 0's checkpoint
     on resume."""
@@ -121,7 +128,7 @@ def _follow(config: Config, main: RunDir, resume: bool, dev: torch.device, world
     with tempfile.TemporaryDirectory(prefix=f"ganlab-rank{world.rank}-") as tmp:
         run = RunDir(Path(tmp))
         run.make()
-        loop = _prepare(config, run, False, dev, [], False, [], world, standard=False)
+        loop = _prepare(config, run, False, dev, [], False, [], world, standard)
         if resume and has_checkpoints(main.checkpoints):
             loop.restore(main.checkpoints)
             loop.saved_step = -1  # its own checkpoints start afresh in the temporary directory
@@ -139,7 +146,7 @@ def _prepare(
     progress: bool | Mode,
     messages: list[str],
     world: World = SINGLE,
-    standard: bool = True,
+    standard: HookFactory | None = None,
 ) -> Loop:
     """Data, state and loop; restored from the last good checkpoint on resume. Writes config.yaml last,
     after everything that can refuse the run has passed."""
@@ -151,8 +158,9 @@ def _prepare(
         torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick the fastest kernels
     data = load_dataset(config.data, "train").to(dev)
     state = build_state(config, data, dev, world)
-    # The caller's hooks run last; a torchrun follower (standard=False) evaluates and diagnoses nothing.
-    all_hooks = [*(make_hooks(config, state, data, dev) if standard else []), *(hooks or ())]
+    # The caller's hooks run last; a torchrun follower gets its standard hooks from the factory (which gives it
+    # only what every rank measures in the step) and none of the caller's.
+    all_hooks = [*(standard(config, state, data, dev) if standard else []), *(hooks or ())]
     loop = Loop(state, run, all_hooks, progress=progress)
     loop.messages.extend(messages)
     if resume and has_checkpoints(run.checkpoints):
@@ -193,4 +201,4 @@ def _fit(loop: Loop) -> None:
             raise
 
 
-__all__ = ["train", "Hook", "default_out"]
+__all__ = ["train", "Hook", "HookFactory", "default_out"]

@@ -25,7 +25,8 @@ from ganlab.rundir.layout import JsonlWriter, RunDir
 from ganlab.rundir.state import state_problem
 from ganlab.training.distributed import mean_over_ranks
 from ganlab.training.divergence import DivergenceWatch, raise_if_diverged, weights_finite
-from ganlab.training.hooks import Hook
+from ganlab.training.hooks import Hook, HookContext, board_scalars
+from ganlab.training.phases import phase
 from ganlab.training.snapshot import restore_snapshot, save_snapshot
 from ganlab.training.state import TrainState
 from ganlab.training.step import critic_updates, d_step, g_step
@@ -51,6 +52,7 @@ class Loop:
         self.checked_step = -1  # step of the last divergence check that passed
         self.purge_step: int | None = None  # TensorBoard events after the restored step are hidden
         self.watch = DivergenceWatch(state.device, check_grads=not state.scaler_g.is_enabled())
+        self.context = HookContext(run, self.wall_s, lambda: self.writer)  # all the hooks see of the loop
 
     # --- time and state -------------------------------------------------------------------------------
     def wall_s(self) -> float:
@@ -131,16 +133,15 @@ class Loop:
         for hook in self.hooks:
             row.update(hook.on_log(self.state, row))
         metrics.write(row)
-        self.tensorboard_scalars(row, "train")
+        board_scalars(self.writer, row, "train", self.state.step)
         self.last_row = row
         self.accum, self.accum_counts, self.accum_steps = {}, {}, 0
 
-    def tensorboard_scalars(self, row: dict[str, Any], group: str) -> None:
-        if self.writer is None:
-            return
-        for key, value in row.items():
-            if key not in ("step", "time_s") and isinstance(value, (int, float)):
-                self.writer.add_scalar(f"{group}/{key}", value, self.state.step)
+    def _measure_critic(self, critic: Any, real: Tensor, fake: Tensor) -> dict[str, Tensor]:
+        out: dict[str, Tensor] = {}
+        for hook in self.hooks:
+            out.update(hook.measure_critic(self.state, critic, real, fake))
+        return out
 
     def save_samples(self) -> None:
         state = self.state
@@ -175,7 +176,7 @@ class Loop:
             self.checkpoint()  # step 0: a rollback or a resume always has a good checkpoint to go back to
         metrics = JsonlWriter(self.run.metrics)
         for hook in self.hooks:
-            hook.on_start(state, self)
+            hook.on_start(state, self.context)
         bar = Progress(cfg.train.steps, cfg.name, "step", self.progress, initial=state.step)
         try:
             with _signals(self):
@@ -202,15 +203,23 @@ class Loop:
         labels = None
         losses = []
         for i in range(critic_updates(cfg.train, state.step)):
-            real, labels = state.real_batch()  # by index on the device; this rank's shard under torchrun
-            d_logs = d_step(state, real, labels, measure and i == 0)
+            with phase("data"):
+                real, labels = state.real_batch()  # by index on the device; this rank's shard under torchrun
+            first = measure and i == 0
+            with phase("d_forward_backward"):
+                d_logs = d_step(state, real, labels, first, self._measure_critic if first else None)
             losses.append(d_logs["loss_d"])
-            self._accumulate(d_logs) if i == 0 else None
+            if i == 0:
+                with phase("logging"):
+                    self._accumulate(d_logs)
         # seed 001 §2.4: G is trained on the labels of the last real batch (class frequencies of the data).
-        g_logs = g_step(state, labels, measure, real)
-        self._accumulate(g_logs)
+        with phase("g_step"):
+            g_logs = g_step(state, labels, measure, real)
+        with phase("logging"):
+            self._accumulate(g_logs)
         watched = [*losses, *(v for k, v in g_logs.items() if k.startswith("loss"))]
-        self.watch.observe(watched, state.G, state.D, state.step + 1)
+        with phase("watch"):
+            self.watch.observe(watched, state.G, state.D, state.step + 1)
         state.step += 1
         self.accum_steps += 1
 
@@ -218,10 +227,11 @@ class Loop:
         state, cfg = self.state, self.state.config
         last = state.step == cfg.train.steps
         if state.step % cfg.log.every == 0 or last:
-            self.log(metrics, self.check())
+            with phase("logging"):
+                self.log(metrics, self.check())
             bar.set_postfix({k: f"{self.last_row[k]:.3g}" for k in ("loss_d", "loss_g") if k in self.last_row})
         for hook in self.hooks:
-            hook.on_step_end(state, self)
+            hook.on_step_end(state, self.context)
         if cfg.log.sample_every and state.step % cfg.log.sample_every == 0 and not last:
             self.save_samples()
         if state.step % cfg.train.checkpoint_every == 0 or last:

@@ -7,15 +7,16 @@ targets, after G's step) and, for G's objective, feature matching and the unroll
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 import torch
 from torch import Tensor
 
 from ganlab.config.schema import TrainConfig
-from ganlab.diagnostics.scalars import buffers_kept, critic_gradient_norm
 from ganlab.training.device import frozen
 from ganlab.training.distributed import average_gradients
+from ganlab.training.phases import phase
 from ganlab.training.state import TrainState
 from ganlab.tricks import fake_side_loss, feature_matching_loss, look_ahead
 from ganlab.tricks.unrolled import Discriminator, LookAheadD
@@ -56,30 +57,35 @@ def _real_and_fake_logits(
     return state.D(real, labels).float(), state.D(fake, fake_labels).float()
 
 
-def d_step(state: TrainState, real: Tensor, labels: Tensor | None, measure: bool = False) -> dict[str, Tensor]:
-    """One update of D on a real batch and a fresh fake batch (seed 003 Alg. 1 lines 2-7)."""
-    with torch.no_grad(), state.autocast():  # no back-propagation into G during critic steps
+# Measures D before its update: (critic, real batch, fake batch) -> scalars for the metrics row (Hook.measure_critic).
+CriticProbe = Callable[[Callable[[Tensor], Tensor], Tensor, Tensor], dict[str, Tensor]]
+
+
+def d_step(
+    state: TrainState, real: Tensor, labels: Tensor | None, measure: bool = False, probe: CriticProbe | None = None
+) -> dict[str, Tensor]:
+    """One update of D on a real batch and a fresh fake batch (seed 003 Alg. 1 lines 2-7). `measure` adds
+    D's gradient norm to the returned scalars; `probe` (the hooks' measurements) sees D before its update."""
+    with phase("fake_batch"), torch.no_grad(), state.autocast():  # no back-propagation into G in D's step
         fake = generate(state, len(real), labels)
     fake, fake_labels = state.tricks.fake_for_d(fake, labels, state.step)  # experience replay (seed 001 §4.2)
     with state.autocast():
         real_in = state.tricks.d_input(real, state.step)  # instance noise
         fake_in = state.tricks.d_input(fake, state.step)
-        interp_norm = None
-        if measure and state.config.log.diagnostics and state.lipschitz.name != "gp":  # what gp measures anyway
-            with buffers_kept(state.D):  # before D's forward passes, whose backward reads these buffers
-                interp_norm = critic_gradient_norm(lambda x: state.D(x, labels), real_in, fake_in, state.rng["penalty"])
+        probed = probe(lambda x: state.D(x, labels), real_in, fake_in) if probe is not None else {}
         real_logits, fake_logits = _real_and_fake_logits(state, real_in, labels, fake_in, fake_labels)
         real_t, fake_t = state.tricks.targets(torch.ones_like(real_logits), torch.zeros_like(fake_logits), state.step)
         d_loss = state.loss.discriminator(real_logits, fake_logits, real_t, fake_t)
-        penalty = state.lipschitz.penalty(lambda x: state.D(x, labels), real_in, fake_in, state.rng["penalty"])
-        interp_norm = penalty.grad_norm if penalty.grad_norm is not None else interp_norm
+        with phase("penalty"):
+            penalty = state.lipschitz.penalty(lambda x: state.D(x, labels), real_in, fake_in, state.rng["penalty"])
     state.opt_d.zero_grad(set_to_none=True)
     state.scaler_d.scale(d_loss + penalty.value).backward()
     average_gradients(state.D, state.world)  # a no-op in a single process
     grad_norm = _grad_norm(state.D, state.scaler_d) if measure else None
-    state.scaler_d.step(state.opt_d)
-    state.scaler_d.update()
-    state.lipschitz.after_d_step(state.D)  # weight clipping lives here
+    with phase("optimizer"):
+        state.scaler_d.step(state.opt_d)
+        state.scaler_d.update()
+        state.lipschitz.after_d_step(state.D)  # weight clipping lives here
     state.d_steps += 1
     out = {
         "loss_d": d_loss.detach(),
@@ -88,10 +94,10 @@ def d_step(state: TrainState, real: Tensor, labels: Tensor | None, measure: bool
     }
     if state.loss.is_critic:  # the critic's estimate of W1, without the penalty (seed 000 §5.1)
         out["wasserstein"] = real_logits.detach().mean() - fake_logits.detach().mean()
-    if penalty.grad_norm is not None:
+    out.update(probed)
+    if penalty.grad_norm is not None:  # the penalty's own measurement of ||grad_x D|| on the interpolates
         out["gp"] = penalty.value.detach()
-    if interp_norm is not None:  # an empirical Lipschitz estimate of D (ganlab.diagnostics)
-        out["grad_norm_interp"] = interp_norm
+        out["grad_norm_interp"] = penalty.grad_norm
     if grad_norm is not None:
         out["grad_norm_d"] = grad_norm
     replayed = state.tricks.replayed_for_d()  # seed 001 §4.2: a full replay list earns D an extra step
@@ -113,9 +119,10 @@ def replay_d_step(state: TrainState, fake: Tensor, fake_labels: Tensor | None) -
     state.opt_d.zero_grad(set_to_none=True)
     state.scaler_d.scale(d_loss).backward()
     average_gradients(state.D, state.world)
-    state.scaler_d.step(state.opt_d)
-    state.scaler_d.update()
-    state.lipschitz.after_d_step(state.D)
+    with phase("optimizer"):
+        state.scaler_d.step(state.opt_d)
+        state.scaler_d.update()
+        state.lipschitz.after_d_step(state.D)  # weight clipping lives here
     return d_loss.detach()
 
 
@@ -144,8 +151,9 @@ def g_step(
     state.scaler_g.scale(g_loss).backward()
     average_gradients(state.G, state.world)
     grad_norm = _grad_norm(state.G, state.scaler_g) if measure else None
-    state.scaler_g.step(state.opt_g)
-    state.scaler_g.update()
+    with phase("optimizer"):
+        state.scaler_g.step(state.opt_g)
+        state.scaler_g.update()
     state.tricks.after_g_step(state.G, state.step)
     out = {"loss_g": g_loss.detach()}
     if grad_norm is not None:

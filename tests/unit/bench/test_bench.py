@@ -10,13 +10,15 @@ import torch
 from click.testing import CliRunner
 
 import ganlab.bench.phases as phases_module
-import ganlab.training.loop as loop_module
 from ganlab.bench.flops import flops_per_gen_step
 from ganlab.bench.hardware import cpuinfo_field
-from ganlab.bench.phases import PHASES, PhaseClock, patched, shares
+from ganlab.bench.phases import PHASES, PhaseClock, shares
 from ganlab.cli import cli
 from ganlab.config import load_config
 from ganlab.data import load_dataset
+from ganlab.rundir.layout import RunDir
+from ganlab.training.loop import Loop
+from ganlab.training.phases import phase, recorded
 from ganlab.training.state import build_state
 
 B, Z, PIXELS = 16, 8, 64  # batch, latent size, an 8x8 digits image
@@ -66,12 +68,13 @@ def test_phase_clock_times_are_exclusive(monkeypatch: pytest.MonkeyPatch) -> Non
     ticks = iter(range(100))
     monkeypatch.setattr(phases_module.time, "perf_counter", lambda: float(next(ticks)))
     clock = PhaseClock(sync=lambda: None)
-    inner = clock.wrap(lambda: None, "penalty")  # 1 tick
-    outer = clock.wrap(lambda: (inner(), inner()), "d_forward_backward")  # 5 ticks, 2 of them nested
-    outer()
+    with recorded(clock), phase("d_forward_backward"):  # 5 ticks, 2 of them in the nested penalty
+        for _ in range(2):
+            with phase("penalty"):  # 1 tick
+                pass
     assert clock.seconds == {"penalty": 2.0, "d_forward_backward": 3.0}
-    chooser = clock.wrap(lambda: None, lambda open_phases: None)  # not timed: no tick taken
-    chooser()
+    with phase("g_step"):  # nobody listens: no tick taken
+        pass
     assert next(ticks) == 6
 
 
@@ -82,16 +85,21 @@ def test_shares_add_up_and_the_rest_is_the_loop() -> None:
     assert set(PHASES) | {"checkpoint"} == set(got)
 
 
-def test_patched_restores_module_functions_and_instance_attributes() -> None:
-    state = one_layer_state(1)
-    original_d_step, original_batch = loop_module.d_step, state.data.batch
+def test_the_loop_marks_every_phase_of_a_step(tmp_path: Path) -> None:
+    cfg = load_config(
+        "wgan-gp",
+        {"data.name": "digits", "model.g_hidden": [8], "model.d_hidden": [8], "model.z_dim": Z, "train.steps": 4}
+        | {"model.generator": "mlp", "model.discriminator": "mlp", "log.every": 2, "log.tensorboard": False}
+        | {"log.sample_every": 0, "eval.every": 0, "train.batch_size": B, "train.n_critic": 2},
+    )
+    run = RunDir(tmp_path / "run")
+    run.make()
     clock = PhaseClock(sync=lambda: None)
-    targets = [(loop_module, "d_step", "d"), (state.data, "batch", "data"), (state, "no_such_piece", "x")]
-    with patched(targets, clock):
-        assert loop_module.d_step is not original_d_step
-        state.data.batch(torch.arange(3))
-    assert loop_module.d_step is original_d_step and "batch" not in vars(state.data)
-    assert state.data.batch == original_batch and "data" in clock.seconds
+    loop = Loop(build_state(cfg, load_dataset(cfg.data), torch.device("cpu")), run, progress=False)
+    with recorded(clock):
+        loop.fit()
+    assert set(clock.seconds) == set(PHASES) - {"loop"}
+    assert all(seconds > 0 for seconds in clock.seconds.values())
 
 
 def test_cpuinfo_flags_are_read(tmp_path: Path) -> None:

@@ -19,23 +19,21 @@ from torch import Tensor
 
 from ganlab.atomic import write_json
 from ganlab.config.schema import Config
+from ganlab.data import load_dataset
 from ganlab.data.base import Dataset
-from ganlab.rundir.layout import JsonlWriter
-from ganlab.training.hooks import Hook
+from ganlab.evaluation import PeriodicEvaluator
+from ganlab.metrics import higher_is_better
+from ganlab.rundir.layout import JsonlWriter, read_jsonl
+from ganlab.training.hooks import Hook, HookContext
 from ganlab.training.snapshot import save_snapshot
 from ganlab.viz.grids import render_samples
 
 if TYPE_CHECKING:
-    from ganlab.training.loop import Loop
     from ganlab.training.state import TrainState
 
 
 class PeriodicEvaluation(Hook):
     def __init__(self, config: Config, train_data: Dataset, device: torch.device) -> None:
-        from ganlab.data import load_dataset
-        from ganlab.evaluation import PeriodicEvaluator
-        from ganlab.metrics import higher_is_better
-
         start = time.perf_counter()
         test = load_dataset(config.data, "test")
         self.evaluator = PeriodicEvaluator(config, train_data.to("cpu"), test, device)
@@ -47,13 +45,13 @@ class PeriodicEvaluation(Hook):
         self.seconds = 0.0  # evaluations inside the loop
         self.count = 0
 
-    def on_start(self, state: TrainState, loop: Loop) -> None:
+    def on_start(self, state: TrainState, ctx: HookContext) -> None:
         self.best = state.extra.get("best_value")  # survives resume through the checkpoint's state
 
-    def on_step_end(self, state: TrainState, loop: Loop) -> None:
+    def on_step_end(self, state: TrainState, ctx: HookContext) -> None:
         if state.step % self.every and state.step != state.config.train.steps:
             return
-        if loop.run.evals.exists() and any(r.get("step") == state.step for r in _tail(loop.run.evals)):
+        if ctx.run.evals.exists() and any(r.get("step") == state.step for r in _tail(ctx.run.evals)):
             return  # already evaluated at this step (a resume from this very step)
         start = time.perf_counter()
         values, provenance = self.evaluator(state_sampler(state), state.step)
@@ -61,17 +59,17 @@ class PeriodicEvaluation(Hook):
         self.count += 1
         row: dict[str, Any] = {
             "step": state.step,
-            "time_s": round(loop.wall_s(), 3),
+            "time_s": round(ctx.wall_s(), 3),
             **values,
             "provenance": provenance,
         }
-        writer = JsonlWriter(loop.run.evals)
+        writer = JsonlWriter(ctx.run.evals)
         writer.write(row)
         writer.close()
-        loop.tensorboard_scalars(values, "eval")
-        self._keep_best(state, loop, values)
+        ctx.scalars(values, "eval", state.step)
+        self._keep_best(state, ctx, values)
 
-    def _keep_best(self, state: TrainState, loop: Loop, values: dict[str, float]) -> None:
+    def _keep_best(self, state: TrainState, ctx: HookContext, values: dict[str, float]) -> None:
         value = values.get(self.best_metric)
         if value is None or value != value:
             return
@@ -79,8 +77,8 @@ class PeriodicEvaluation(Hook):
             return
         self.best = value
         state.extra["best_value"] = value
-        root = loop.run.checkpoints / "best"
-        save_snapshot(state, root, 1, {"elapsed_s": loop.wall_s()}, {})
+        root = ctx.run.checkpoints / "best"
+        save_snapshot(state, root, 1, {"elapsed_s": ctx.wall_s()}, {})
         write_json(root / "best.json", {"metric": self.best_metric, "value": value, "step": state.step})
 
     def on_end(self, state: TrainState, summary: dict[str, Any]) -> None:
@@ -108,6 +106,4 @@ def state_sampler(state: TrainState) -> Callable[[int, Tensor | None], Tensor]:
 
 
 def _tail(path: Path, n: int = 3) -> list[dict[str, Any]]:
-    from ganlab.rundir.layout import read_jsonl
-
     return read_jsonl(path)[-n:]

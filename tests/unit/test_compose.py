@@ -1,0 +1,30 @@
+"""The composition root gives each run the hooks its config asks for; a torchrun follower only what every rank
+measures inside the step."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import torch
+
+from ganlab.compose import standard_hooks
+from ganlab.config import load_config
+from ganlab.data import load_dataset
+
+
+def _names(config_overrides: dict[str, object], is_main: bool = True) -> list[str]:
+    cfg = load_config("gan", {"data.name": "digits", **config_overrides})
+    state = SimpleNamespace(world=SimpleNamespace(is_main=is_main))
+    hooks = standard_hooks(cfg, state, load_dataset(cfg.data), torch.device("cpu"))  # type: ignore[arg-type]
+    return [type(h).__name__ for h in hooks]
+
+
+def test_evaluation_first_then_the_diagnostics() -> None:
+    names = _names({"eval.every": 5, "eval.metrics": ["class_kl"], "eval.samples": 50, "log.hist_every": 10})
+    assert names == ["PeriodicEvaluation", "CriticGradientNorm", "Diagnostics", "WeightHistograms"]
+    assert _names({"eval.every": 0, "log.diagnostics": False}) == []
+
+
+def test_a_follower_measures_in_the_step_and_evaluates_nothing() -> None:
+    assert _names({"eval.every": 5, "eval.metrics": ["class_kl"]}, is_main=False) == ["CriticGradientNorm"]
+    assert _names({"eval.every": 5, "log.diagnostics": False}, is_main=False) == []
