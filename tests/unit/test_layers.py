@@ -59,3 +59,19 @@ def test_the_check_sees_lazy_imports(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text("def f():\n    from ganlab.training.loop import Loop\n    import ganlab.report\n")
     assert imported_modules(source) == {"ganlab.training.loop", "ganlab.training.loop.Loop", "ganlab.report"}
+
+
+def test_no_code_outside_losses_tests_a_loss_by_its_name() -> None:
+    """What D's output means is the loss's to say (AdversarialLoss.output, readout, is_critic); a new loss then
+    needs no edit elsewhere. Choosing a loss by its config key is fine, comparing it afterwards is not."""
+    import re
+
+    pattern = re.compile(r"loss\.name\s*(==|!=|\bin\b|\bnot in\b)")
+    found = [
+        f"{path.relative_to(SRC)}:{number}"
+        for path in sorted(SRC.rglob("*.py"))
+        if "losses" not in path.relative_to(SRC).parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert found == []

@@ -28,7 +28,7 @@ def rule_context(config: Config) -> RuleContext:
 
     loss = LOSSES.get(config.loss.name, "loss.name")
     zero, one = torch.zeros(1), torch.ones(1)
-    chance = 0.0 if loss.name == "wasserstein" else float(loss.discriminator(zero, zero, one, zero))
+    chance = float(loss.discriminator(zero, zero, one, zero))  # D's loss when it tells nothing apart
     clip = config.lipschitz.clip if config.lipschitz.name == "clip" else None
     return RuleContext(config.log.warn_window, chance, critic=loss.is_critic, clip=clip)
 

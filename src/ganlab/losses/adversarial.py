@@ -8,8 +8,9 @@ targets broadcastable to them. All return a scalar tensor, the mean over the bat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -26,15 +27,30 @@ class GLoss(Protocol):
     def __call__(self, fake_logits: Tensor) -> Tensor: ...
 
 
+# What D's output is under a loss: a logit (sigmoid gives the probability that x is real), an unbounded critic
+# value (its mean gap between real and fake estimates a distance), or a score regressed to targets (LSGAN).
+Output = Literal["logit", "critic", "score"]
+
+
 @dataclass(frozen=True)
 class AdversarialLoss:
-    """The two sides of one objective, and whether D's targets mean anything to it."""
+    """The two sides of one objective, what D's output means under it, and whether D's targets mean anything
+    to it. Code outside losses/ asks these, never the loss's name."""
 
     name: str
     discriminator: DLoss
     generator: GLoss
     uses_targets: bool  # label smoothing / noisy labels apply only where D regresses to targets
-    is_critic: bool  # D's output is an unbounded critic value: its mean gap estimates a distance
+    output: Output
+
+    @property
+    def is_critic(self) -> bool:
+        """D's output is a critic value: E[D(x)] - E[D(G(z))] is its distance estimate (seed 001 §5.1)."""
+        return self.output == "critic"
+
+    def readout(self, outputs: Tensor) -> Tensor:
+        """What users read as D(x): a probability for a logit, the raw output otherwise."""
+        return torch.sigmoid(outputs) if self.output == "logit" else outputs
 
 
 LOSSES: Registry[AdversarialLoss] = Registry("loss")
@@ -84,17 +100,17 @@ def g_least_squares_loss(fake_logits: Tensor) -> Tensor:
     return 0.5 * (fake_logits - 1.0).pow(2).mean()
 
 
-LOSSES.add("minimax", AdversarialLoss("minimax", d_logistic_loss, g_minimax_loss, uses_targets=True, is_critic=False))
+LOSSES.add("minimax", AdversarialLoss("minimax", d_logistic_loss, g_minimax_loss, uses_targets=True, output="logit"))
 LOSSES.add(
     "non-saturating",
-    AdversarialLoss("non-saturating", d_logistic_loss, g_nonsaturating_loss, uses_targets=True, is_critic=False),
+    AdversarialLoss("non-saturating", d_logistic_loss, g_nonsaturating_loss, uses_targets=True, output="logit"),
 )
 LOSSES.add(
     "wasserstein",
-    AdversarialLoss("wasserstein", d_wasserstein_loss, g_wasserstein_loss, uses_targets=False, is_critic=True),
+    AdversarialLoss("wasserstein", d_wasserstein_loss, g_wasserstein_loss, uses_targets=False, output="critic"),
 )
-LOSSES.add("hinge", AdversarialLoss("hinge", d_hinge_loss, g_wasserstein_loss, uses_targets=False, is_critic=True))
+LOSSES.add("hinge", AdversarialLoss("hinge", d_hinge_loss, g_wasserstein_loss, uses_targets=False, output="critic"))
 LOSSES.add(
     "least-squares",
-    AdversarialLoss("least-squares", d_least_squares_loss, g_least_squares_loss, uses_targets=True, is_critic=False),
+    AdversarialLoss("least-squares", d_least_squares_loss, g_least_squares_loss, uses_targets=True, output="score"),
 )

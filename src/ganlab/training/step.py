@@ -38,11 +38,6 @@ def generate(state: TrainState, n: int, labels: Tensor | None) -> Tensor:
     return fake
 
 
-def _probability(logits: Tensor, state: TrainState) -> Tensor:
-    """What users read as D(x): a probability for logistic losses, the raw output otherwise."""
-    return torch.sigmoid(logits) if state.loss.name in ("minimax", "non-saturating") else logits
-
-
 def _real_and_fake_logits(
     state: TrainState, real: Tensor, labels: Tensor | None, fake: Tensor, fake_labels: Tensor | None
 ) -> tuple[Tensor, Tensor]:
@@ -89,8 +84,8 @@ def d_step(
     state.d_steps += 1
     out = {
         "loss_d": d_loss.detach(),
-        "d_real": _probability(real_logits.detach(), state).mean(),
-        "d_fake": _probability(fake_logits.detach(), state).mean(),
+        "d_real": state.loss.readout(real_logits.detach()).mean(),  # a probability for a logit
+        "d_fake": state.loss.readout(fake_logits.detach()).mean(),
     }
     if state.loss.is_critic:  # the critic's estimate of W1, without the penalty (seed 000 §5.1)
         out["wasserstein"] = real_logits.detach().mean() - fake_logits.detach().mean()

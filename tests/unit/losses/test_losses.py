@@ -86,3 +86,17 @@ def test_logistic_loss_is_stable_for_extreme_logits() -> None:
 def test_unknown_loss_names_the_choices() -> None:
     with pytest.raises(ConfigError, match="did you mean 'hinge'"):
         LOSSES.get("hing", "loss.name")
+
+
+def test_each_loss_says_what_d_outputs() -> None:
+    """Readers of D's output (the logged d_real, the critic estimate) ask the loss, not its name."""
+    outputs = torch.tensor([-2.0, 0.0, 3.0])
+    for name in ("minimax", "non-saturating"):
+        loss = LOSSES.get(name)
+        assert loss.output == "logit" and not loss.is_critic
+        torch.testing.assert_close(loss.readout(outputs), 1 / (1 + torch.exp(-outputs)))  # the probability
+    for name, output in (("wasserstein", "critic"), ("hinge", "critic"), ("least-squares", "score")):
+        loss = LOSSES.get(name)
+        assert loss.output == output and loss.is_critic == (output == "critic")
+        assert torch.equal(loss.readout(outputs), outputs)
+    assert set(LOSSES.names()) == {"minimax", "non-saturating", "wasserstein", "hinge", "least-squares"}
