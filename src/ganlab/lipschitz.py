@@ -34,7 +34,18 @@ class Lipschitz:
     def prepare(self, D: nn.Module) -> nn.Module:
         return D
 
-    def penalty(self, critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None) -> PenaltyResult:
+    def penalty(
+        self,
+        critic: Critic,
+        real: Tensor,
+        fake: Tensor,
+        generator: torch.Generator | None,
+        scaler: torch.amp.GradScaler | None = None,
+        shards: tuple[int, int] = (1, 0),
+    ) -> PenaltyResult:
+        """The term added to D's loss on these batches. `scaler`: D's loss scale under fp16 (the penalty's input
+        gradient is scaled too); `shards`: (processes, this rank) of a torchrun training, whose ranks draw
+        their slices of one global set of interpolation weights."""
         return PenaltyResult(real.new_zeros(()), None)
 
     def after_d_step(self, D: nn.Module) -> None:
@@ -62,14 +73,19 @@ class GradientPenalty(Lipschitz):
 
     def __init__(self, weight: float) -> None:
         self.weight = weight
-        self.grad_scaler: torch.amp.GradScaler | None = None  # D's scaler under fp16 (set by build_state)
-        self.shards: tuple[int, int] = (1, 0)  # (processes, this rank) of a distributed run (set by build_state)
 
-    def penalty(self, critic: Critic, real: Tensor, fake: Tensor, generator: torch.Generator | None) -> PenaltyResult:
+    def penalty(
+        self,
+        critic: Critic,
+        real: Tensor,
+        fake: Tensor,
+        generator: torch.Generator | None,
+        scaler: torch.amp.GradScaler | None = None,
+        shards: tuple[int, int] = (1, 0),
+    ) -> PenaltyResult:
         # The fake batch of this D step is reused and detached: no extra generator forward and no
-        # back-propagation into G during critic steps (issue 6).
-        points = interpolates(real, fake.detach(), generator, *self.shards)
-        scaler = self.grad_scaler
+        # back-propagation into G during critic steps.
+        points = interpolates(real, fake.detach(), generator, *shards)
         if scaler is None or not scaler.is_enabled():
             norms = gradient_norms(critic, points)
             return PenaltyResult(gradient_penalty(norms, self.weight), norms.detach().mean())

@@ -69,7 +69,7 @@ def pretrain(data: Tensor, settings: GradientSettings, steps: int, seed: int) ->
         with torch.no_grad():
             fake = G(torch.randn(settings.batch, settings.z_dim, generator=noise))
         critic_step(D, opt_d, loss, control, batch_of(data, settings.batch, noise), fake, noise)
-        generator_step(D, opt_g, loss, G(torch.randn(settings.batch, settings.z_dim, generator=noise)))
+        generator_step(G, D, opt_g, loss, torch.randn(settings.batch, settings.z_dim, generator=noise))
     return G
 
 

@@ -37,6 +37,7 @@ from ganlab.toys.steps import (
     lipschitz,
     optimizer,
 )
+from ganlab.training.algorithm import iteration
 
 
 @dataclass(frozen=True)
@@ -91,14 +92,19 @@ def train(
     loss, control = adversarial_loss(spec), lipschitz(spec)
     control.after_d_step(D)
     marks = set(np.linspace(0, settings.iterations, settings.snapshots + 1).round().astype(int)[1:].tolist())
-    for iteration in iterations(settings.iterations, f"mixture {spec.label}", start=1):
-        for _ in range(n_critic):
-            with torch.no_grad():
-                fake = G(torch.randn(settings.batch, settings.z_dim, generator=noise))
-            critic_step(D, opt_d, loss, control, batch_of(data, settings.batch, noise), fake, noise)
-        generator_step(D, opt_g, loss, G(torch.randn(settings.batch, settings.z_dim, generator=noise)))
-        if iteration in marks:
-            on_snapshot(iteration, G)
+
+    def d_update(_: int) -> dict[str, Tensor]:
+        with torch.no_grad():
+            fake = G(torch.randn(settings.batch, settings.z_dim, generator=noise))
+        return critic_step(D, opt_d, loss, control, batch_of(data, settings.batch, noise), fake, noise)
+
+    def g_update() -> Tensor:
+        return generator_step(G, D, opt_g, loss, torch.randn(settings.batch, settings.z_dim, generator=noise))
+
+    for step in iterations(settings.iterations, f"mixture {spec.label}", start=1):
+        iteration(n_critic, d_update, g_update)  # n_critic critic updates, then one of G (WGAN-GP Alg. 1)
+        if step in marks:
+            on_snapshot(step, G)
 
 
 def run_model(spec: CriticSpec, n_critic: int, name: str, data: Tensor, settings: MixtureSettings, seed: int) -> dict:

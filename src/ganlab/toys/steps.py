@@ -1,7 +1,7 @@
-"""One discriminator (critic) step and one generator step, for the toys' small training loops.
+"""The toys' recipes (loss, Lipschitz control, optimiser) and their steps on small MLPs.
 
-The toys need only the core of a GAN step, so they reuse ganlab's pieces (an AdversarialLoss from LOSSES
-and a Lipschitz strategy from ganlab.lipschitz) rather than the full training state.
+The steps are training's own algorithm (ganlab.training.algorithm) without the training state: the same
+critic and generator updates, the same loss, Lipschitz and optimiser builders.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from ganlab.lipschitz import GradientPenalty, Lipschitz, WeightClipping
+from ganlab.config.schema import LipschitzConfig, OptimizerConfig
+from ganlab.lipschitz import Lipschitz, build_lipschitz
 from ganlab.losses import LOSSES, AdversarialLoss
+from ganlab.training.algorithm import Update, critic_update, generator_update
+from ganlab.training.state import make_optimizer
 
 
 @dataclass(frozen=True)
@@ -41,18 +44,14 @@ def adversarial_loss(spec: CriticSpec) -> AdversarialLoss:
 
 
 def lipschitz(spec: CriticSpec) -> Lipschitz:
-    """The Lipschitz hook object `spec` names (ganlab.lipschitz)."""
-    if spec.lipschitz == "clip":
-        return WeightClipping(spec.clip)
-    if spec.lipschitz == "gp":
-        return GradientPenalty(spec.gp_weight)
-    return Lipschitz()
+    """The Lipschitz control `spec` names, built as training builds it (ganlab.lipschitz)."""
+    return build_lipschitz(LipschitzConfig(name=spec.lipschitz, clip=spec.clip, gp_weight=spec.gp_weight))
 
 
 def optimizer(params: list[nn.Parameter], spec: CriticSpec) -> torch.optim.Optimizer:
-    if spec.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=spec.lr)
-    return torch.optim.Adam(params, lr=spec.lr, betas=spec.betas)
+    """The optimiser `spec` names, built as training builds it (training.state.make_optimizer)."""
+    beta1, beta2 = spec.betas
+    return make_optimizer(params, OptimizerConfig(name=spec.optimizer, lr=spec.lr, beta1=beta1, beta2=beta2))
 
 
 def critic_step(
@@ -64,22 +63,12 @@ def critic_step(
     fake: Tensor,
     generator: torch.Generator | None,
 ) -> dict[str, Tensor]:
-    """One D update on real (B, dim) and fake (B, dim) points: loss + penalty, step, then clip if clipping."""
-    real_logits, fake_logits = D(real), D(fake)  # (B,) each
-    # Targets 1 for real, 0 for fake; losses without targets ignore them.
-    d_loss = loss.discriminator(real_logits, fake_logits, real_logits.new_ones(()), real_logits.new_zeros(()))
-    penalty = control.penalty(D, real, fake.detach(), generator)
-    opt.zero_grad(set_to_none=True)
-    (d_loss + penalty.value).backward()
-    opt.step()
-    control.after_d_step(D)  # weight clipping lives here (seed 003 Alg. 1 line 7)
-    return {"loss_d": d_loss.detach(), "gp": penalty.value.detach()}
+    """One D update on real (B, dim) and fake (B, dim) points: training.algorithm.critic_update."""
+    step = critic_update(D, D, loss, control, Update(D, opt), real, fake, generator)
+    return {"loss_d": step.loss, "gp": step.penalty.value.detach()}
 
 
-def generator_step(D: nn.Module, opt: torch.optim.Optimizer, loss: AdversarialLoss, fake: Tensor) -> dict[str, Tensor]:
-    """One G update from fake (B, dim) points still attached to G's graph; D's gradients are discarded."""
-    g_loss = loss.generator(D(fake))
-    opt.zero_grad(set_to_none=True)
-    g_loss.backward()
-    opt.step()
-    return {"loss_g": g_loss.detach()}
+def generator_step(G: nn.Module, D: nn.Module, opt: torch.optim.Optimizer, loss: AdversarialLoss, z: Tensor) -> Tensor:
+    """One G update through D on noise z (B, z_dim): training.algorithm.generator_update; returns G's loss."""
+    g_loss, _ = generator_update(D, lambda: loss.generator(D(G(z))), Update(G, opt))
+    return g_loss

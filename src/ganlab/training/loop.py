@@ -23,6 +23,7 @@ from ganlab.progress import Mode, Progress
 from ganlab.rundir.checkpoint import has_checkpoints, load_latest
 from ganlab.rundir.layout import JsonlWriter, RunDir
 from ganlab.rundir.state import state_problem
+from ganlab.training.algorithm import iteration
 from ganlab.training.distributed import mean_over_ranks
 from ganlab.training.divergence import DivergenceWatch, raise_if_diverged, weights_finite
 from ganlab.training.hooks import Hook, HookContext, board_scalars
@@ -200,23 +201,30 @@ class Loop:
                 self.checkpoint()
             raise Interrupted(state.step, self.stop_signal)
         measure = (state.step + 1) % cfg.log.every == 0 or state.step + 1 == cfg.train.steps
-        labels = None
-        losses = []
-        for i in range(critic_updates(cfg.train, state.step)):
+        real: Tensor | None = None  # the last real batch and its labels
+        labels: Tensor | None = None
+
+        def critic_step(i: int) -> Tensor:
+            nonlocal real, labels
             with phase("data"):
                 real, labels = state.real_batch()  # by index on the device; this rank's shard under torchrun
             first = measure and i == 0
             with phase("d_forward_backward"):
                 d_logs = d_step(state, real, labels, first, self._measure_critic if first else None)
-            losses.append(d_logs["loss_d"])
             if i == 0:
                 with phase("logging"):
                     self._accumulate(d_logs)
-        # seed 001 §2.4: G is trained on the labels of the last real batch (class frequencies of the data).
-        with phase("g_step"):
-            g_logs = g_step(state, labels, measure, real)
-        with phase("logging"):
-            self._accumulate(g_logs)
+            return d_logs["loss_d"]
+
+        def generator_step() -> dict[str, Tensor]:
+            # seed 001 §2.4: G is trained on the labels of the last real batch (class frequencies of the data)
+            with phase("g_step"):
+                g_logs = g_step(state, labels, measure, real)
+            with phase("logging"):
+                self._accumulate(g_logs)
+            return g_logs
+
+        losses, g_logs = iteration(critic_updates(cfg.train, state.step), critic_step, generator_step)
         watched = [*losses, *(v for k, v in g_logs.items() if k.startswith("loss"))]
         with phase("watch"):
             self.watch.observe(watched, state.G, state.D, state.step + 1)

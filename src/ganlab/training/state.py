@@ -12,12 +12,14 @@ from torch import Tensor, nn
 from ganlab.config.schema import Config, OptimizerConfig
 from ganlab.data.base import Dataset
 from ganlab.errors import ConfigError
-from ganlab.lipschitz import GradientPenalty, Lipschitz, build_lipschitz
+from ganlab.lipschitz import Lipschitz, build_lipschitz
 from ganlab.losses import LOSSES, AdversarialLoss
 from ganlab.models import build_models, mixes_samples
 from ganlab.models.norm_act import set_fused_norm
+from ganlab.training.algorithm import Update
 from ganlab.training.device import autocast, compile_models
 from ganlab.training.distributed import SINGLE, World
+from ganlab.training.objective import GeneratorObjective
 from ganlab.training.sampler import BatchSampler
 from ganlab.tricks import TrickSet, build_tricks
 
@@ -40,6 +42,7 @@ class TrainState:
     loss: AdversarialLoss
     lipschitz: Lipschitz
     tricks: TrickSet
+    g_objective: GeneratorObjective  # what G minimises: the adversarial loss or feature matching, D or D unrolled
     rng: dict[str, torch.Generator]
     sampler: BatchSampler
     fixed_z: Tensor  # (grid, z_dim): the noise of the sample grids, fixed for the whole run
@@ -64,6 +67,15 @@ class TrainState:
 
     def autocast(self) -> contextlib.AbstractContextManager[None]:
         return autocast(self.device, self.config.train.precision)
+
+    @property
+    def update_d(self) -> Update:
+        """D's optimiser step, with its loss scale and this training's processes."""
+        return Update(self.D, self.opt_d, self.scaler_d, self.world)
+
+    @property
+    def update_g(self) -> Update:
+        return Update(self.G, self.opt_g, self.scaler_g, self.world)
 
     @property
     def batch_size(self) -> int:
@@ -121,10 +133,6 @@ def build_state(cfg: Config, data: Dataset, device: torch.device, world: World =
     if num_classes:  # each row of the grid one class (seed 001 Fig. 9)
         fixed_labels = torch.arange(cfg.log.grid_size, device=device) % num_classes
     scaling = cfg.train.precision == "fp16"
-    scaler_d = torch.amp.GradScaler(device.type, enabled=scaling)
-    if isinstance(lipschitz, GradientPenalty):  # the penalty's input gradient is scaled too under fp16
-        lipschitz.grad_scaler = scaler_d
-        lipschitz.shards = (world.size, world.rank)
     state = TrainState(
         config=cfg,
         device=device,
@@ -134,10 +142,11 @@ def build_state(cfg: Config, data: Dataset, device: torch.device, world: World =
         opt_g=make_optimizer(G.parameters(), cfg.optim.g),
         opt_d=make_optimizer(D.parameters(), cfg.optim.d),
         scaler_g=torch.amp.GradScaler(device.type, enabled=scaling),
-        scaler_d=scaler_d,
+        scaler_d=torch.amp.GradScaler(device.type, enabled=scaling),
         loss=LOSSES.get(cfg.loss.name, "loss.name"),
         lipschitz=lipschitz,
         tricks=build_tricks(cfg.tricks, G, cfg.train.steps, rng["tricks"]),
+        g_objective=GeneratorObjective.from_config(cfg.tricks),
         rng=rng,
         sampler=BatchSampler(len(data), cfg.train.batch_size, rng["data"]),
         fixed_z=fixed_z,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import torch
 from torch import nn
 from torch.testing import assert_close
@@ -15,6 +16,7 @@ from ganlab.lipschitz import GradientPenalty
 from ganlab.losses.penalties import gradient_norms, skip_if_nonfinite
 from ganlab.models import build_models
 from ganlab.training.state import build_state, make_optimizer
+from ganlab.training.step import d_step
 
 
 def test_fused_adam_makes_the_reference_adam_update() -> None:
@@ -62,10 +64,9 @@ def test_penalty_overflow_under_a_grad_scaler_skips_the_step_and_lowers_the_scal
     opt = torch.optim.SGD(D.parameters(), lr=0.1)
     scaler = torch.amp.GradScaler("cpu", init_scale=2.0**127, growth_interval=1)  # x scale overflows fp32
     gp = GradientPenalty(10.0)
-    gp.grad_scaler = scaler
     real, fake = torch.randn(8, 4), torch.randn(8, 4)
     before = [p.detach().clone() for p in D.parameters()]
-    result = gp.penalty(lambda x: D(x).squeeze(1) * 1e3, real, fake, torch.Generator().manual_seed(0))
+    result = gp.penalty(lambda x: D(x).squeeze(1) * 1e3, real, fake, torch.Generator().manual_seed(0), scaler)
     assert torch.isfinite(result.value) and result.value.item() == 0.0 and result.grad_norm.item() == 0.0
     scaler.scale(D(real).mean() + result.value).backward()
     scaler.step(opt)
@@ -78,9 +79,10 @@ def test_penalty_under_a_moderate_scale_matches_the_unscaled_penalty() -> None:
     D = critic().float()
     real, fake = torch.randn(8, 4), torch.randn(8, 4)
     plain = GradientPenalty(10.0).penalty(lambda x: D(x).squeeze(1), real, fake, torch.Generator().manual_seed(0))
-    gp = GradientPenalty(10.0)
-    gp.grad_scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
-    scaled = gp.penalty(lambda x: D(x).squeeze(1), real, fake, torch.Generator().manual_seed(0))
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**10)
+    scaled = GradientPenalty(10.0).penalty(
+        lambda x: D(x).squeeze(1), real, fake, torch.Generator().manual_seed(0), scaler
+    )
     assert_close(scaled.value, plain.value)
     assert_close(scaled.grad_norm, plain.grad_norm)
 
@@ -101,12 +103,24 @@ def test_compile_keeps_plain_modules_and_parameter_names() -> None:
     assert gp.G._compiled_call_impl is not None and gp.D._compiled_call_impl is None  # no compiled double backward
 
 
-def test_fp16_state_hands_the_critic_scaler_to_the_penalty() -> None:
+def test_fp16_critic_step_hands_its_scaler_to_the_penalty() -> None:
     cfg = load_config(
         "wgan-gp", {"model.g_channels": 4, "model.d_channels": 4, "train.batch_size": 8, "train.precision": "fp16"}
     )
     state = build_state(cfg, tiny_images(), torch.device("cpu"))
-    assert state.lipschitz.grad_scaler is state.scaler_d and state.scaler_d.is_enabled()
+    handed: list[object] = []
+
+    class Seen(Exception):
+        pass
+
+    def penalty(*args: object) -> None:
+        handed.extend(args[4:])
+        raise Seen
+
+    state.lipschitz.penalty = penalty  # type: ignore[method-assign]
+    with pytest.raises(Seen):
+        d_step(state, *state.real_batch())
+    assert handed[0] is state.scaler_d and state.scaler_d.is_enabled() and handed[1] == (1, 0)
 
 
 def test_channels_last_generator_projects_into_channels_last_with_the_same_output() -> None:
