@@ -17,8 +17,9 @@ import torch
 from common import save
 
 from ganlab.bench.hardware import synchronizer
-from ganlab.config import load_config, parse_set
+from ganlab.config import parse_set
 from ganlab.data import load_dataset
+from ganlab.plugins import load_config
 from ganlab.training.device import resolve_device
 from ganlab.training.state import TrainState, build_state
 from ganlab.training.step import critic_updates, d_step, g_step

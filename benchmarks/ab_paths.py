@@ -21,10 +21,10 @@ import torch
 from ab import gen_step
 from common import CONFIGS, save
 
-from ganlab.config import load_config
 from ganlab.data import load_dataset
 from ganlab.models import dcgan, gemm_conv
 from ganlab.models.norm_act import set_fused_norm
+from ganlab.plugins import load_config
 from ganlab.training.state import TrainState, build_state
 
 CONV_ON = (gemm_conv.GEMM_MAX_SIDE, gemm_conv.FEW_CHANNELS, dcgan.gemm_eligible)

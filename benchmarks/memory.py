@@ -22,7 +22,7 @@ BATCHES = (16, 32, 64, 128, 256, 512)
 SIDES = (28, 32, 64)
 CHILD = """
 import json, sys, torch
-from ganlab.config import load_config
+from ganlab.plugins import load_config
 from ganlab.compose import train
 from ganlab.training.device import resolve_device
 overrides, out, device = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]

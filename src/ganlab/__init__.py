@@ -10,12 +10,13 @@ __all__ = ["load_config", "train", "load_run", "evaluate", "Config", "Run", "__v
 
 if TYPE_CHECKING:
     from ganlab.compose import train
-    from ganlab.config import Config, load_config
+    from ganlab.config import Config
     from ganlab.evaluation import evaluate
+    from ganlab.plugins import load_config
     from ganlab.rundir.run import Run, load_run
 
 _LAZY = {
-    "load_config": "ganlab.config",
+    "load_config": "ganlab.plugins",
     "Config": "ganlab.config",
     "train": "ganlab.compose",
     "load_run": "ganlab.rundir.run",

@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _load(config: str, sets: tuple[str, ...]) -> Any:
-    from ganlab.config import load_config, parse_set
+    from ganlab.config import parse_set
+    from ganlab.plugins import load_config
 
     return load_config(config, parse_set(list(sets)))
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ganlab.config.schema import LipschitzConfig
+from ganlab.config.loading import differs_from_default
+from ganlab.config.schema import Config, LipschitzConfig
+from ganlab.errors import ConfigError
 from ganlab.losses.penalties import gradient_norms, gradient_penalty, interpolates, skip_if_nonfinite
 from ganlab.registry import Registry
 
@@ -111,14 +113,29 @@ def _has_sn(module: nn.Module) -> bool:
     return parametrizations is not None and "weight" in parametrizations
 
 
+def check_gp(cfg: Config, explicit: frozenset[str]) -> None:
+    if cfg.model.discriminator != "mlp" and cfg.model.d_norm == "batch":
+        # Batch norm couples the samples while the penalty treats each one alone (seed 001 §5.1.2).
+        raise ConfigError("model.d_norm", "layer or none with lipschitz.name=gp (seed 001 §5.1.2)", "batch")
+
+
 LIPSCHITZ: Registry[Callable[[LipschitzConfig], Lipschitz]] = Registry("lipschitz")
 LIPSCHITZ.add("none", lambda cfg: Lipschitz())
 LIPSCHITZ.add("clip", lambda cfg: WeightClipping(cfg.clip))
-LIPSCHITZ.add("gp", lambda cfg: GradientPenalty(cfg.gp_weight))
+LIPSCHITZ.add("gp", lambda cfg: GradientPenalty(cfg.gp_weight), check=check_gp)
 LIPSCHITZ.add("sn", lambda cfg: SpectralNorm())
 
 # Keys of LipschitzConfig that only one strategy reads: setting them with another is refused at load.
 OWN_KEYS = {"clip": "clip", "gp_weight": "gp"}
+
+
+@LIPSCHITZ.add_check
+def check_own_keys(cfg: Config, explicit: frozenset[str]) -> None:
+    for key, owner in OWN_KEYS.items():
+        if cfg.lipschitz.name != owner and differs_from_default(cfg, f"lipschitz.{key}", explicit):
+            raise ConfigError(
+                f"lipschitz.{key}", f"only with lipschitz.name={owner}", f"lipschitz.name={cfg.lipschitz.name}"
+            )
 
 
 def build_lipschitz(cfg: LipschitzConfig) -> Lipschitz:

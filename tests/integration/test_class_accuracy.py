@@ -21,9 +21,9 @@ from tests.cli_helpers import run_cli
 from torch.testing import assert_close
 
 from ganlab.compose import train
-from ganlab.config import load_config
 from ganlab.evaluation import evaluate, load_reference, matching_labels
 from ganlab.metrics import compute_metrics
+from ganlab.plugins import load_config
 from ganlab.rundir.run import Run
 
 NUM_CLASSES = 10

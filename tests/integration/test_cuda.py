@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from ganlab.compose import train
-from ganlab.config import load_config
 from ganlab.evaluation import evaluate
+from ganlab.plugins import load_config
 from ganlab.rundir.run import load_run
 from ganlab.training.device import resolve_device
 

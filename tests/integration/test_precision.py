@@ -11,8 +11,8 @@ import torch
 from safetensors.torch import load_file
 
 from ganlab.compose import train
-from ganlab.config import load_config
 from ganlab.models import build_models
+from ganlab.plugins import load_config
 from ganlab.rundir.run import load_run
 
 TINY = {

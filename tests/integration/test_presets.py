@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from ganlab.compose import train
-from ganlab.config import load_config, preset_names
+from ganlab.config import preset_names
+from ganlab.plugins import load_config
 from ganlab.rundir.run import load_run
 
 TINY = {

@@ -24,8 +24,8 @@ from safetensors.torch import load_file
 import ganlab.training.loop as loop_module
 from ganlab.cli import main
 from ganlab.compose import train
-from ganlab.config import load_config
 from ganlab.errors import Interrupted
+from ganlab.plugins import load_config
 from ganlab.rundir.checkpoint import load_latest, step_dirs
 from ganlab.rundir.run import load_run
 

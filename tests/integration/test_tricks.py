@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ganlab.compose import train
-from ganlab.config import load_config
+from ganlab.plugins import load_config
 from ganlab.rundir.checkpoint import load_latest
 from ganlab.rundir.run import load_run
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ganlab.compose import train
-from ganlab.config import load_config
+from ganlab.plugins import load_config
 
 TINY: dict[str, Any] = {
     "train.batch_size": 16,

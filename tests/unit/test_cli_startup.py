@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from ganlab.config import load_config, preset_names, preset_summaries
+from ganlab.config import preset_names, preset_summaries
+from ganlab.plugins import load_config
 
 PROBE = """
 import sys

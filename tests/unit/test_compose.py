@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import torch
 
 from ganlab.compose import standard_hooks
-from ganlab.config import load_config
 from ganlab.data import load_dataset
+from ganlab.plugins import load_config
 
 
 def _names(config_overrides: dict[str, object], is_main: bool = True) -> list[str]:

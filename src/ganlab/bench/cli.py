@@ -34,7 +34,8 @@ def bench(
 
     from ganlab.bench.hardware import bf16_support, device_name
     from ganlab.bench.runner import BenchSettings, DataCache, bench_config
-    from ganlab.config import load_config, parse_set
+    from ganlab.config import parse_set
+    from ganlab.plugins import load_config
     from ganlab.training.device import resolve_device
 
     dev = resolve_device(device)

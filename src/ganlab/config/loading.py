@@ -1,8 +1,9 @@
-"""Load a Config: preset or YAML file, then `--set key=value` overrides; every key and type checked.
+"""Read a Config: preset or YAML file, then `--set key=value` overrides; every key and type checked.
 
 Order of precedence: schema defaults < preset chain (`base:`) < the file < overrides. Unknown keys, wrong
-types, out-of-range values and unknown registry names fail here, at load time, with a ConfigError naming
-the key; parameters the chosen strategy would ignore are refused by `check_compatibility`.
+types and out-of-range values fail here, with a ConfigError naming the key. This package knows no plug-in:
+registry names and what each chosen plug-in requires are checked by `ganlab.plugins.load_config`, right
+after `typed_config`.
 """
 
 from __future__ import annotations
@@ -183,14 +184,15 @@ def raw_config(preset_or_path: str | Path, overrides: dict[str, Any] | None = No
     return deep_merge(data, nest(overrides or {}))
 
 
-def load_config(preset_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Config from a preset name or YAML file plus dotted overrides, fully checked (raises ConfigError)."""
-    from ganlab.config.checks import check_compatibility, check_registries
-
-    raw = raw_config(preset_or_path, overrides)
+def typed_config(raw: dict[str, Any]) -> Config:
+    """The typed config of a merged mapping: every key known, every value of its type and range, and the rules
+    between keys of the config itself. What the chosen plug-ins (dataset, models, loss, Lipschitz control,
+    tricks, metrics) require of it is theirs to check: `ganlab.plugins.load_config` runs both."""
     cfg = build(Config, raw, "")
-    check_registries(cfg)
-    check_compatibility(cfg, explicit_keys(raw))
+    if cfg.eval.best_metric is not None and cfg.eval.best_metric not in cfg.eval.metrics:
+        raise ConfigError(
+            "eval.best_metric", f"one of eval.metrics ({', '.join(cfg.eval.metrics)})", cfg.eval.best_metric
+        )
     return cfg
 
 
@@ -200,10 +202,19 @@ def preset_summaries() -> list[tuple[str, str, str]]:
     schema here and fully checked by load_config in the tests."""
     rows = []
     for name in preset_names():
-        raw = raw_config(name)
-        cfg = build(Config, raw, "")
+        cfg = typed_config(raw_config(name))
         rows.append((name, cfg.description, cfg.source))
     return rows
+
+
+def differs_from_default(cfg: Any, dotted: str, explicit: frozenset[str]) -> bool:
+    """True when the user set `section.key` to something other than its default: a plug-in's check refuses
+    keys the chosen strategy would ignore only when they were set."""
+    if dotted not in explicit:
+        return False
+    section, key = dotted.split(".")
+    default = getattr(type(getattr(cfg, section))(), key)
+    return bool(getattr(getattr(cfg, section), key) != default)
 
 
 def explicit_keys(raw: dict[str, Any], prefix: str = "") -> set[str]:

@@ -172,7 +172,9 @@ class TrainConfig:
 class EvalConfig:
     every: int = opt(0, "generator steps between periodic evaluations (0 = off)", check=non_negative)
     metrics: list[str] = opt(
-        ["fd_domain", "class_coverage"], "metrics computed periodically and by default in `ganlab evaluate`"
+        ["fd_domain", "class_coverage"],
+        "metrics computed periodically and by default in `ganlab evaluate`",
+        registry="metrics",
     )
     samples: int = opt(2000, "generated samples per periodic evaluation", check=positive)
     best_metric: str | None = opt(None, "metric choosing the best checkpoint (null = the first metric)")

@@ -6,13 +6,19 @@ Every loader returns a whole split in memory (uint8 images or float32 points); `
 
 from __future__ import annotations
 
-# Imported for their registrations in DATASETS and INFO.
-from ganlab.data import carvana, cifar, digits, folder, idx, stacked, toy2d  # noqa: F401
+import importlib
+import pkgutil
+
 from ganlab.data.base import DATASETS, Dataset
 from ganlab.data.carvana import prepare_carvana
 from ganlab.data.catalog import check_dataset, describe_datasets
 from ganlab.data.load import load_dataset
 from ganlab.data.toy2d import mixture_modes
+
+# Every module of this package, for the loaders it registers in DATASETS and INFO: a new dataset is one new
+# module (docs/extending.md).
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
     "DATASETS",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-from ganlab.config.schema import ModelConfig, TricksConfig
+from ganlab.config.schema import Config, ModelConfig, TricksConfig
 from ganlab.errors import ConfigError
 from ganlab.models.dcgan import DCGANDiscriminator, DCGANGenerator, supported_resolution
 from ganlab.models.layers import MinibatchHead, MinibatchSpec, VirtualBatchNorm2d, dcgan_init
@@ -112,7 +112,18 @@ def _mlp_g(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfi
     return MLPGenerator(cfg.z_dim, shape, cfg.g_hidden, num_classes, tanh=len(shape) == 3)
 
 
-@DISCRIMINATORS.register("mlp")
+def check_mlp_d(cfg: Config, explicit: frozenset[str]) -> None:
+    if cfg.model.conditional and cfg.model.d_condition == "channels":
+        raise ConfigError("model.d_condition", "dense or projection for an MLP discriminator", "channels")
+
+
+@GENERATORS.add_check
+def check_batch_norm(cfg: Config, explicit: frozenset[str]) -> None:
+    if cfg.train.batch_size < 2 and (cfg.model.g_norm == "batch" or cfg.model.d_norm == "batch"):
+        raise ConfigError("train.batch_size", "at least 2 with batch norm", cfg.train.batch_size)
+
+
+@DISCRIMINATORS.register("mlp", check=check_mlp_d)
 def _mlp_d(cfg: ModelConfig, shape: Shape, num_classes: int, tricks: TricksConfig) -> nn.Module:
     return MLPDiscriminator(shape, cfg.d_hidden, num_classes, cfg.d_condition, minibatch_spec(cfg, tricks))
 

@@ -12,11 +12,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ganlab.config.loading import load_config
 from ganlab.config.schema import Config
 from ganlab.errors import CheckpointError, ConfigError, RunDirError
 from ganlab.memory import check_fits
 from ganlab.models import build_models
+from ganlab.plugins import load_config
 from ganlab.progress import Mode, Progress
 from ganlab.rundir.checkpoint import load_latest
 from ganlab.rundir.layout import RunDir, read_jsonl

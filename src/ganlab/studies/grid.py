@@ -18,10 +18,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ganlab.config.checks import check_compatibility, check_registries
-from ganlab.config.loading import build, deep_merge, explicit_keys, nest, raw_config, read_yaml, to_dict
+from ganlab.config.loading import deep_merge, explicit_keys, nest, raw_config, read_yaml, to_dict, typed_config
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError
+from ganlab.plugins import check_config
 from ganlab.studies.schema import SCALE_CHOICES, Study, Variant, parse_study
 
 STUDY_PACKAGE = "ganlab.studies"
@@ -121,9 +121,8 @@ def _base_raw(study: Study, preset: str | None) -> dict[str, Any]:
 def checked_config(raw: dict[str, Any], where: str) -> Config:
     """The Config of a merged mapping with the same checks as `load_config`, errors prefixed by `where`."""
     try:
-        cfg = build(Config, raw, "")
-        check_registries(cfg)
-        check_compatibility(cfg, explicit_keys(raw))
+        cfg = typed_config(raw)
+        check_config(cfg, explicit_keys(raw))
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.key}", exc.expected, exc.got) from None
     return cfg

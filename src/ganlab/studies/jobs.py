@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ganlab.config.loading import load_config, to_dict
+from ganlab.config.loading import to_dict
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError, Diverged, GanlabError, Interrupted
+from ganlab.plugins import load_config
 from ganlab.studies.grid import Cell, flatten
 
 Status = Literal["new", "partial", "trained", "finished", "diverged", "mismatch"]

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ganlab.config.loading import dump_yaml, load_config
+from ganlab.config.loading import dump_yaml
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError, Diverged, Interrupted
+from ganlab.plugins import load_config
 from ganlab.progress import Mode
 from ganlab.rundir.checkpoint import has_checkpoints
 from ganlab.rundir.layout import RunDir

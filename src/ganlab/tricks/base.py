@@ -12,7 +12,19 @@ Hook points (all optional, identity by default):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+import torch
 from torch import Tensor, nn
+
+from ganlab.config.loading import differs_from_default
+from ganlab.errors import ConfigError
+from ganlab.registry import Check, Registry
+
+if TYPE_CHECKING:
+    from ganlab.config.schema import Config, TricksConfig
 
 Labels = Tensor | None  # (B,) int64 class labels, or None for an unconditional model
 
@@ -85,3 +97,74 @@ class TrickSet(Trick):
         for t in self.tricks:
             prefix = f"{t.name}."
             t.load_state_tensors({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)})
+
+
+# (tricks config, G, the run's generator steps, the tricks' random stream) -> the hook object
+Builder = Callable[["TricksConfig", nn.Module, int, torch.Generator], Trick]
+
+
+@dataclass(frozen=True)
+class TrickSpec:
+    """One trick as the config switches it: the key that turns it on (`tricks.<name>`, set when not null or
+    false), the keys that mean something only while it is on, and its hook object (None for a trick that lives
+    in the models or in G's objective). `order` places its hooks among the others: lower applies first."""
+
+    order: int
+    build: Builder | None = None
+    companions: tuple[str, ...] = ()
+    on: Callable[[TricksConfig], bool] | None = None  # default: tricks.<name> is set
+
+
+# Every trick, with its checks (run right after a config loads, by ganlab.plugins). Each trick module registers
+# its own; ganlab.tricks imports every module of the package, so a new trick is its module and its config keys.
+TRICKS: Registry[TrickSpec] = Registry("trick")
+
+
+V = TypeVar("V")
+
+
+def given(value: V | None) -> V:
+    """A trick's setting inside its builder, which runs only when the trick is on (the value is set)."""
+    assert value is not None
+    return value
+
+
+def is_on(name: str, spec: TrickSpec, tricks: TricksConfig) -> bool:
+    return spec.on(tricks) if spec.on is not None else getattr(tricks, name) not in (None, False)
+
+
+def chosen_tricks(tricks: TricksConfig) -> list[str]:
+    """The names of the tricks a config turns on, in the order their hooks apply."""
+    entries = sorted(TRICKS.entries(), key=lambda entry: entry[1].order)
+    return [name for name, spec in entries if is_on(name, spec, tricks)]
+
+
+@TRICKS.add_check
+def _companions_need_their_trick(cfg: Config, explicit: frozenset[str]) -> None:
+    """A key that only means something with another trick on, set while that trick is off, is refused."""
+    for name, spec in TRICKS.entries():
+        if is_on(name, spec, cfg.tricks):
+            continue
+        for key in spec.companions:
+            if differs_from_default(cfg, f"tricks.{key}", explicit):
+                got = f"tricks.{name}={getattr(cfg.tricks, name)}"
+                raise ConfigError(f"tricks.{key}", f"only with tricks.{name} on", got)
+
+
+def needs_targets(*keys: str) -> Check:
+    """A check that the loss has targets for the label tricks `keys` that are set."""
+
+    def check(cfg: Config, explicit: frozenset[str]) -> None:
+        from ganlab.losses import LOSSES
+
+        if LOSSES.get(cfg.loss.name, "loss.name").uses_targets:
+            return
+        for key in keys:
+            if getattr(cfg.tricks, key) is not None:
+                raise ConfigError(
+                    f"tricks.{key}",
+                    "a loss with targets (minimax, non-saturating, least-squares)",
+                    f"loss.name={cfg.loss.name}",
+                )
+
+    return check

@@ -7,7 +7,7 @@ import copy
 import torch
 from torch import Tensor, nn
 
-from ganlab.tricks.base import Trick
+from ganlab.tricks.base import TRICKS, Trick, TrickSpec, given
 
 
 @torch.no_grad()
@@ -35,3 +35,6 @@ class GeneratorEMA(Trick):
 
     def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
         self.average.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("G.")})
+
+
+TRICKS.add("ema", TrickSpec(60, lambda t, G, steps, rng: GeneratorEMA(G, given(t.ema))))

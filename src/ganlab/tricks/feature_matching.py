@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from ganlab.tricks.base import TRICKS, TrickSpec
+
 
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:
     """||mean_i f(x_i) - mean_j f(G(z_j))||_2^2 of features (B, F) -> scalar."""
     return (real_features.float().mean(0) - fake_features.float().mean(0)).pow(2).sum()
+
+
+TRICKS.add("feature_matching", TrickSpec(70))  # G's objective (training/objective.py), no hook

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ganlab.tricks.base import Trick
+from ganlab.tricks.base import TRICKS, Trick, TrickSpec, given
 
 
 def annealed_sigma(initial: float, step: int, anneal_steps: int) -> float:
@@ -24,3 +24,13 @@ class InstanceNoise(Trick):
         if sigma == 0.0:
             return x
         return x + sigma * torch.randn(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
+
+
+TRICKS.add(
+    "instance_noise",
+    TrickSpec(
+        30,
+        lambda t, G, steps, rng: InstanceNoise(given(t.instance_noise), t.instance_noise_steps or steps, rng),
+        companions=("instance_noise_steps",),
+    ),
+)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor
 
-from ganlab.tricks.base import Trick
+from ganlab.errors import ConfigError
+from ganlab.tricks.base import TRICKS, Trick, TrickSpec, given, needs_targets
+
+if TYPE_CHECKING:
+    from ganlab.config.schema import Config
 
 
 def smooth_targets(
@@ -46,3 +52,39 @@ class NoisyLabels(Trick):
 
     def targets(self, real_t: Tensor, fake_t: Tensor, step: int) -> tuple[Tensor, Tensor]:
         return flip_targets(real_t, fake_t, self.share, self.generator)
+
+
+def check_smoothing(cfg: Config, explicit: frozenset[str]) -> None:
+    needs_targets("label_smoothing", "fake_label")(cfg, explicit)
+    tricks = cfg.tricks
+    # ganlab's label_smoothing is the real target itself (seed 001 §4.1's alpha = 0.9), where TF-GAN and torchgan
+    # take the amount taken off (0.1): a small value is almost surely the other convention, and would train D
+    # to call real images fake.
+    if tricks.label_smoothing is not None and tricks.label_smoothing <= 0.5:
+        raise ConfigError(
+            "tricks.label_smoothing",
+            "the real target itself, above 0.5 (e.g. 0.9 = smoothing by 0.1; TF-GAN and torchgan take the amount "
+            "0.1 instead)",
+            tricks.label_smoothing,
+        )
+    real_target = 1.0 if tricks.label_smoothing is None else tricks.label_smoothing
+    if tricks.fake_label is not None and tricks.fake_label >= real_target:
+        raise ConfigError(
+            "tricks.fake_label", f"a fake target below the real one ({real_target:g}), e.g. 0.1", tricks.fake_label
+        )
+
+
+TRICKS.add(
+    "label_smoothing",
+    TrickSpec(
+        10,
+        lambda t, G, steps, rng: LabelSmoothing(t.label_smoothing, t.fake_label),
+        on=lambda t: t.label_smoothing is not None or t.fake_label is not None,  # one-sided, two-sided, or fake only
+    ),
+    check=check_smoothing,
+)
+TRICKS.add(
+    "noisy_labels",
+    TrickSpec(20, lambda t, G, steps, rng: NoisyLabels(given(t.noisy_labels), rng)),
+    check=needs_targets("noisy_labels"),
+)

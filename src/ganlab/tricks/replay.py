@@ -13,11 +13,18 @@ class it was generated for:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor
 
+from ganlab.errors import ConfigError
+from ganlab.losses import LOSSES
 from ganlab.losses.adversarial import DLoss
-from ganlab.tricks.base import Labels, Trick
+from ganlab.tricks.base import TRICKS, Labels, Trick, TrickSpec, given
+
+if TYPE_CHECKING:
+    from ganlab.config.schema import Config
 
 
 def replay_count(share: float, batch: int) -> int:
@@ -128,3 +135,43 @@ class ReplayList(Trick):
 
     def load_state_tensors(self, tensors: dict[str, Tensor]) -> None:
         self.list.load_state_tensors(tensors, "count", self.generator.device)
+
+
+def check_replay(cfg: Config, explicit: frozenset[str]) -> None:
+    if cfg.tricks.replay_store > cfg.train.batch_size:
+        raise ConfigError(
+            "tricks.replay_store", f"at most train.batch_size ({cfg.train.batch_size})", cfg.tricks.replay_store
+        )
+
+
+def check_replay_list(cfg: Config, explicit: frozenset[str]) -> None:
+    """The list form of experience replay (seed 001 §4.2): its extra D step shows D past fakes alone."""
+    key, size = "tricks.replay_list", cfg.tricks.replay_list
+    if cfg.tricks.replay is not None:
+        raise ConfigError(key, "null with tricks.replay (one form of experience replay at a time)", size)
+    if not LOSSES.get(cfg.loss.name, "loss.name").uses_targets:  # a critic on fakes alone only pushes them down
+        raise ConfigError(
+            key, "a loss with targets (minimax, non-saturating, least-squares)", f"loss.name={cfg.loss.name}"
+        )
+    if cfg.lipschitz.name == "gp":
+        raise ConfigError(
+            key, "lipschitz.name none, clip or sn (the replay step has no real batch)", "lipschitz.name=gp"
+        )
+    if size is not None and size < 2 and cfg.model.d_norm == "batch":
+        raise ConfigError(key, "at least 2 with batch norm in D (the replay step is a batch)", size)
+
+
+TRICKS.add(
+    "replay",
+    TrickSpec(
+        40,
+        lambda t, G, steps, rng: ExperienceReplay(given(t.replay), t.replay_size, t.replay_store, rng),
+        companions=("replay_size", "replay_store"),
+    ),
+    check=check_replay,
+)
+TRICKS.add(
+    "replay_list",
+    TrickSpec(50, lambda t, G, steps, rng: ReplayList(given(t.replay_list), rng)),
+    check=check_replay_list,
+)

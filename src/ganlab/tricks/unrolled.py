@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call
+
+from ganlab.errors import ConfigError
+from ganlab.tricks.base import TRICKS, TrickSpec
+
+if TYPE_CHECKING:
+    from ganlab.config.schema import Config
 
 Params = dict[str, Tensor]
 DLossFn = Callable[[Tensor, Tensor], Tensor]  # (real_logits, fake_logits) -> D's loss (targets bound)
@@ -122,3 +128,17 @@ def look_ahead(
     if not second_order:
         params = {name: p.detach() for name, p in params.items()}  # constants for G's backward pass
     return LookAheadD(D, params, buffers)
+
+
+def check_unrolled(cfg: Config, explicit: frozenset[str]) -> None:
+    if cfg.lipschitz.name == "gp":
+        # The penalty is itself a gradient: differentiating look-ahead steps through it needs third derivatives.
+        raise ConfigError("tricks.unrolled", "lipschitz.name none, clip or sn (not gp)", cfg.tricks.unrolled)
+    if cfg.train.precision == "fp16":
+        raise ConfigError(
+            "train.precision", "fp32 or bf16 with tricks.unrolled (look-ahead is not loss-scaled)", "fp16"
+        )
+
+
+# G's objective (training/objective.py), no hook
+TRICKS.add("unrolled", TrickSpec(80, companions=("unrolled_second_order",)), check=check_unrolled)

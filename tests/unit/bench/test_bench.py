@@ -14,8 +14,8 @@ from ganlab.bench.flops import flops_per_gen_step
 from ganlab.bench.hardware import cpuinfo_field
 from ganlab.bench.phases import PHASES, PhaseClock, shares
 from ganlab.cli import cli
-from ganlab.config import load_config
 from ganlab.data import load_dataset
+from ganlab.plugins import load_config
 from ganlab.rundir.layout import RunDir
 from ganlab.training.loop import Loop
 from ganlab.training.phases import phase, recorded

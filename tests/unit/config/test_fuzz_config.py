@@ -22,10 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ganlab.cli import main
-from ganlab.config import dump_yaml, load_config, preset_names
+from ganlab.config import dump_yaml, preset_names
 from ganlab.config.loading import parse_set, to_dict
 from ganlab.config.schema import Config
 from ganlab.errors import ConfigError
+from ganlab.plugins import load_config
 
 EXAMPLES = {"documents": 60, "overrides": 60, "library": 60}
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)

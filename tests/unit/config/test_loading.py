@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ganlab.config import dump_yaml, load_config, parse_set, preset_names
+from ganlab.config import dump_yaml, parse_set, preset_names
 from ganlab.config.loading import raw_config
 from ganlab.errors import ConfigError
+from ganlab.plugins import load_config
 
 SPEC_PRESETS = {"gan", "dcgan", "wgan", "wgan-gp", "sn-wgan", "lsgan", "cdcgan", "cwgan-gp"}
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ganlab.config import load_config
 from ganlab.diagnostics import Diagnostics, diagnostics_hooks
 from ganlab.diagnostics.hook import rule_context
+from ganlab.plugins import load_config
 from ganlab.rundir.layout import RunDir
 from ganlab.training.hooks import HookContext
 

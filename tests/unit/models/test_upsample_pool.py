@@ -10,11 +10,11 @@ import torch
 from torch import Tensor, nn
 from torch.testing import assert_close
 
-from ganlab.config import load_config
 from ganlab.config.schema import ModelConfig, TricksConfig
 from ganlab.data.base import Dataset
 from ganlab.models import build_models
 from ganlab.models.norm_act import BatchNormAct2d
+from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 from ganlab.training.step import d_step, g_step
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch.testing import assert_close
 
-from ganlab.config import load_config
 from ganlab.data.base import Dataset
+from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 
 

@@ -9,12 +9,12 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from ganlab.config import load_config
 from ganlab.config.schema import OptimizerConfig
 from ganlab.data.base import Dataset
 from ganlab.lipschitz import GradientPenalty
 from ganlab.losses.penalties import gradient_norms, skip_if_nonfinite
 from ganlab.models import build_models
+from ganlab.plugins import load_config
 from ganlab.training.state import build_state, make_optimizer
 from ganlab.training.step import d_step
 

@@ -9,11 +9,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
-from ganlab.config import load_config
 from ganlab.data.base import Dataset
 from ganlab.models import gemm_conv
 from ganlab.models.dcgan import DOWNSAMPLE, UPSAMPLE, SameConv2d
 from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d
+from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 from ganlab.training.step import d_step, g_step
 

@@ -14,11 +14,11 @@ import torch.nn.functional as F
 from torch.testing import assert_close
 
 from ganlab import kernels
-from ganlab.config import load_config
 from ganlab.data.base import Dataset
 from ganlab.errors import GanlabWarning
 from ganlab.models import build_models, norm_act
 from ganlab.models.norm_act import BatchNormAct2d
+from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 from ganlab.training.step import d_step, g_step
 

@@ -9,9 +9,9 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from ganlab.config import load_config
 from ganlab.models import build_models
 from ganlab.models.dcgan import SameConv2d
+from ganlab.plugins import load_config
 
 
 def explicit_same(conv: SameConv2d) -> nn.Sequential:

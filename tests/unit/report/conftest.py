@@ -27,7 +27,7 @@ def report_tree(tmp_path: Path) -> Path:
         wall = 10.0 + cell.seed if cell.name == "gan" else 30.0 + cell.seed
         write_run(cell.path, dump_yaml(cell.config), FINAL[(cell.name, cell.seed)], cell.name == "wgan", wall, warnings)
     write_index(plan, [cell_record(plan, i, "finished", "", None) for i in range(len(plan.cells))], {})
-    from ganlab.config import load_config
+    from ganlab.plugins import load_config
 
     write_run(tmp_path / "loose" / "dcgan-a", dump_yaml(load_config("dcgan")), 70.0, False, 5.0, ["plain warning"])
     toys = tmp_path / "toys"

@@ -116,7 +116,8 @@ def test_one_run_reads_as_one_run(tmp_path: Path) -> None:
     twice its size with sharp pixels, sample counts beside the metric values, "1 run in 1 model"."""
     from tests.unit.report.report_helpers import write_png, write_run
 
-    from ganlab.config import dump_yaml, load_config
+    from ganlab.config import dump_yaml
+    from ganlab.plugins import load_config
 
     run = tmp_path / "demo"
     write_run(run, dump_yaml(load_config("demo")), final=12.5, wasserstein=False, wall_s=60.0, warnings=[])

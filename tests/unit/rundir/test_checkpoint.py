@@ -178,8 +178,8 @@ def test_keys_added_to_the_schema_leave_older_checkpoints_resumable() -> None:
     import json
     from dataclasses import replace
 
-    from ganlab.config import load_config
     from ganlab.config.loading import to_dict
+    from ganlab.plugins import load_config
     from ganlab.rundir.state import RESUMABLE_KEYS, RESUMABLE_SECTIONS, added_at_default, config_digest
 
     cfg = load_config("dcgan")

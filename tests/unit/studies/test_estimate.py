@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlab.config import load_config
+from ganlab.plugins import load_config
 from ganlab.progress import format_duration
 from ganlab.studies.estimate import Probe, model_key, probe_model, schedule
 

@@ -39,18 +39,17 @@ def test_generator_gradient_claims_hold_on_the_quick_output(quick_run) -> None:
     assert len(judged) == 2 and all(j.holds for j in judged), [j.measured for j in judged]
 
 
-# Across seeds 0-4 of the quick run, WGAN-GP >= GAN in modes held 5/5 on 8gaussians (all tie at 8) and 4/5 on
-# 25gaussians (seed 1: 5 vs 7); seed 3 has the widest margin (15 vs 8), so the test uses it to stay stable.
-MIXTURE_SEED = 3
+# The quick run (600 G steps), seeds 0-4 with the toys on training's fused Adam: on 8 Gaussians GAN and WGAN-GP
+# find all 8 modes and WGAN-GP puts more samples on them (high_quality 0.52-0.73 against 0.21-0.45) at every
+# seed; on 25 Gaussians WGAN-GP covers as many modes as the GAN at 3 seeds of 5 (8 vs 10, 7 vs 10, 9 vs 9, 11 vs
+# 11, 14 vs 13): too few steps to judge the claim, which the full scale does (docs/results/README.md).
 
 
 @pytest.mark.slow
-def test_mixture_wgan_gp_covers_at_least_as_many_modes_as_gan(quick_run) -> None:
-    run = quick_run("mixture", MIXTURE_SEED)
+def test_mixture_wgan_gp_puts_more_samples_on_the_modes_of_8_gaussians(quick_run) -> None:
+    run = quick_run("mixture")
     judged = judge(json.loads(run["json"].read_text()))
-    assert judged and all(j.holds for j in judged), [j.measured for j in judged]
-    for name, result in run["numbers"].items():  # and not by both collapsing
-        assert result["models"]["WGAN-GP"]["modes"] >= result["num_modes"] // 2, name
-    # On 8 Gaussians every model finds the 8 modes; the gradient penalty puts more samples on them.
+    assert [j.claim.claim[:7] for j in judged] == ["WGAN-GP"]  # judged from the record; held at full scale
     ring = run["numbers"]["8gaussians"]["models"]
+    assert ring["GAN"]["modes"] == ring["WGAN-GP"]["modes"] == 8
     assert ring["WGAN-GP"]["high_quality"] > ring["GAN"]["high_quality"]

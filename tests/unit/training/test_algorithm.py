@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from ganlab.config import load_config
 from ganlab.data import load_dataset
 from ganlab.lipschitz import GradientPenalty, Lipschitz, WeightClipping
 from ganlab.losses import LOSSES
+from ganlab.plugins import load_config
 from ganlab.rundir.layout import RunDir
 from ganlab.training.algorithm import Update, critic_update, generator_update, iteration
 from ganlab.training.hooks import Hook, HookContext

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from ganlab.config import load_config
 from ganlab.data.base import Dataset
+from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 from ganlab.training.step import d_step
 

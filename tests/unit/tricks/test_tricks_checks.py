@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from ganlab.config import load_config
 from ganlab.errors import ConfigError
+from ganlab.plugins import load_config
 
 ALL_ON = {
     "tricks.label_smoothing": 0.9,

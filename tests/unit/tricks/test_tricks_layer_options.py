@@ -9,10 +9,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganlab.config import load_config
 from ganlab.config.schema import ModelConfig, TricksConfig
 from ganlab.models import build_models
 from ganlab.models.layers import MinibatchDiscrimination, VirtualBatchNorm2d
+from ganlab.plugins import load_config
 
 R, B, C, H, W = 5, 3, 2, 3, 2
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ganlab.config import load_config
 from ganlab.config.schema import ModelConfig, TricksConfig
 from ganlab.models import build_models
 from ganlab.models.layers import MinibatchDiscrimination, MinibatchHead, VirtualBatchNorm2d
+from ganlab.plugins import load_config
 
 SMALL = {"g_channels": 8, "d_channels": 8, "g_max_channels": 16, "d_max_channels": 16, "d_dense": 16}
 

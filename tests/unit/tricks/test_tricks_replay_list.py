@@ -9,9 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganlab.config import load_config
 from ganlab.data.base import Dataset
 from ganlab.losses import LOSSES
+from ganlab.plugins import load_config
 from ganlab.training.state import build_state, make_optimizer
 from ganlab.training.step import d_step, replay_d_step
 from ganlab.tricks.replay import ReplayList, fake_side_loss
