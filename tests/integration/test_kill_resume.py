@@ -121,7 +121,7 @@ def _install_pause(point: str, nth: int) -> None:
         hit("before_summary")
         summary_write(self, summary)
 
-    def save_image_torn(tensor, fp, **kwargs):  # noqa: ANN001, ANN003
+    def save_image_torn(tensor, fp, **kwargs):
         if point == "torn_sample" and seen["n"] + 1 == nth:
             Path(fp).write_bytes(b"\x89PNG\r\n\x1a\n")  # a PNG cut after its signature
         hit("torn_sample")
@@ -175,7 +175,7 @@ def _no_duplicates(run: Path) -> None:
     assert steps == sorted(set(steps)), f"duplicated or unordered metrics rows: {steps}"
 
 
-def _wait(predicate, proc: subprocess.Popen, log: Path, timeout: float = 120.0) -> bool:  # noqa: ANN001
+def _wait(predicate, proc: subprocess.Popen, log: Path, timeout: float = 120.0) -> bool:
     """Poll until `predicate()`; False if the process ended first."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:

@@ -57,7 +57,7 @@ def test_mixed_precision_trains_with_finite_losses(preset: str, precision: str, 
     assert torch.isfinite(images).all() and images.abs().max() <= 1
 
 
-def plain_keys(cfg) -> tuple[list[str], list[str]]:  # noqa: ANN001
+def plain_keys(cfg) -> tuple[list[str], list[str]]:
     G, D = build_models(cfg.model, (2,), 0)
     return list(G.state_dict()), list(D.state_dict())
 

@@ -99,7 +99,7 @@ def poison_g_step(monkeypatch: pytest.MonkeyPatch, at_step: int, kind: str, time
     """Make generator step `at_step` (1-based) produce a non-finite loss, gradient or weight, `times` times."""
     real, hits = loop_module.g_step, []
 
-    def g_step(state, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def g_step(state, *args, **kwargs):
         out = real(state, *args, **kwargs)
         if state.step + 1 == at_step and len(hits) < times:
             hits.append(state.step + 1)
@@ -127,7 +127,7 @@ def test_sigterm_writes_a_checkpoint_and_resume_is_bit_exact(
     straight = train(cfg, out=tmp_path / "straight", device="cpu")
     real = loop_module.g_step
 
-    def g_step(state, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def g_step(state, *args, **kwargs):
         if state.step == 4:
             os.kill(os.getpid(), signal.SIGTERM)  # the real handler: finish the step, checkpoint, stop
         return real(state, *args, **kwargs)
@@ -159,7 +159,7 @@ def test_cli_interrupt_exits_130_and_resume_may_extend_the_run(
 ) -> None:
     real = loop_module.g_step
 
-    def g_step(state, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def g_step(state, *args, **kwargs):
         if state.step == 2:
             os.kill(os.getpid(), signal.SIGINT)
         return real(state, *args, **kwargs)
@@ -278,7 +278,7 @@ def test_steps_between_log_steps_read_nothing_back_from_the_device(
     for name in ("item", "cpu", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__"):
         real = getattr(torch.Tensor, name)
 
-        def spy(self, *args, _real=real, _name=name, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        def spy(self, *args, _real=real, _name=name, **kwargs):
             if inside["now"]:
                 reads.append(_name)
             return _real(self, *args, **kwargs)
@@ -286,14 +286,14 @@ def test_steps_between_log_steps_read_nothing_back_from_the_device(
         monkeypatch.setattr(torch.Tensor, name, spy)
     one_step, cadences = loop_module.Loop._one_step, loop_module.Loop._cadences
 
-    def watched_step(self, metrics):  # noqa: ANN001, ANN202
+    def watched_step(self, metrics):
         inside["now"] = True
         try:
             return one_step(self, metrics)
         finally:
             inside["now"] = False
 
-    def watched_cadences(self, metrics, bar):  # noqa: ANN001, ANN202
+    def watched_cadences(self, metrics, bar):
         inside["now"] = self.state.step % self.state.config.log.every != 0 and self.state.step != 6
         try:
             return cadences(self, metrics, bar)
@@ -344,7 +344,7 @@ def test_full_disk_while_writing_a_sample_grid(
 ) -> None:
     import torchvision.utils
 
-    def full(tensor, fp, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def full(tensor, fp, **kwargs):
         Path(fp).write_bytes(b"\x89PNG")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 

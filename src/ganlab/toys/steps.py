@@ -49,9 +49,10 @@ def lipschitz(spec: CriticSpec) -> Lipschitz:
 
 
 def optimizer(params: list[nn.Parameter], spec: CriticSpec) -> torch.optim.Optimizer:
-    """The optimiser `spec` names, built as training builds it (training.state.make_optimizer)."""
+    """The optimiser `spec` names, built as training builds it (training.state.make_optimizer), with torch's
+    default (per-tensor) Adam."""
     beta1, beta2 = spec.betas
-    return make_optimizer(params, OptimizerConfig(name=spec.optimizer, lr=spec.lr, beta1=beta1, beta2=beta2))
+    return make_optimizer(params, OptimizerConfig(spec.optimizer, spec.lr, beta1, beta2), fused=False)
 
 
 def critic_step(

@@ -24,7 +24,7 @@ from ganlab.training.state import build_state
 B, Z, PIXELS = 16, 8, 64  # batch, latent size, an 8x8 digits image
 
 
-def one_layer_state(n_critic: int):  # noqa: ANN201
+def one_layer_state(n_critic: int):
     cfg = load_config(
         "gan",
         {

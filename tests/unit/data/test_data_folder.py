@@ -118,7 +118,7 @@ def test_a_folder_of_mostly_unreadable_files_is_refused(tmp_path: Path) -> None:
         load_dataset(DataConfig(name="folder", root=str(tmp_path)))
 
 
-def test_images_much_smaller_than_the_resolution_are_counted_once(tmp_path: Path, recwarn) -> None:  # noqa: ANN001
+def test_images_much_smaller_than_the_resolution_are_counted_once(tmp_path: Path, recwarn) -> None:
     save(tmp_path / "big.png", size=(32, 32))
     for i in range(3):
         save(tmp_path / f"tiny{i}.png", size=(8, 6))

@@ -40,7 +40,7 @@ HEALTHY = rows(
 @pytest.mark.parametrize(
     "rule", [discriminator_winning, generator_winning, vanishing_generator_gradient, lipschitz_violation]
 )
-def test_a_healthy_run_stays_quiet(rule) -> None:  # noqa: ANN001
+def test_a_healthy_run_stays_quiet(rule) -> None:
     for ctx in (LOGISTIC, CLIPPED):
         for end in range(1, len(HEALTHY) + 1):
             assert rule(HEALTHY[:end], ctx) is None

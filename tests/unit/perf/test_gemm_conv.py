@@ -45,7 +45,7 @@ def graph_nodes(out: torch.Tensor) -> set[str]:
     return names
 
 
-def pair(kind: str, c_in: int, c_out: int, kernel: int, bias: bool, layout) -> tuple[nn.Module, nn.Module]:  # noqa: ANN001
+def pair(kind: str, c_in: int, c_out: int, kernel: int, bias: bool, layout) -> tuple[nn.Module, nn.Module]:
     """(ganlab's layer, torch's layer) with the same weights, in float64."""
     torch.manual_seed(kernel * 10 + c_in)
     if kind == "conv":
@@ -81,7 +81,7 @@ CASES = [  # (kind, input side): the small side of every case is at most GEMM_MA
 @pytest.mark.parametrize("kernel", [3, 4, 5])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_gemm_layers_match_torch_with_gradients(kind: str, side: int, kernel: int, bias: bool, layout) -> None:  # noqa: ANN001
+def test_gemm_layers_match_torch_with_gradients(kind: str, side: int, kernel: int, bias: bool, layout) -> None:
     new, ref = pair(kind, 6, 5, kernel, bias, layout)
     x = torch.randn(3, 6, side, side, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_(True)
     x_ref = x.detach().clone().requires_grad_(True)
@@ -173,7 +173,7 @@ def _assert_same_maths(new: nn.Module, ref: nn.Module, x: torch.Tensor, path: st
 @pytest.mark.parametrize("kernel", [3, 4, 5])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_few_channel_first_layer_matches_torch(channels: int, side: int, kernel: int, bias: bool, layout) -> None:  # noqa: ANN001
+def test_few_channel_first_layer_matches_torch(channels: int, side: int, kernel: int, bias: bool, layout) -> None:
     """A critic's first layer on 1- or 3-channel images (28 px Fashion-MNIST, 64 px RGB, an odd side): torch's
     forward and weight gradient, the input gradient as GEMM + col2im."""
     new, ref = pair("conv", channels, 8, kernel, bias, layout)
@@ -185,7 +185,7 @@ def test_few_channel_first_layer_matches_torch(channels: int, side: int, kernel:
 @pytest.mark.parametrize("kernel", [3, 4, 5])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_few_channel_image_layer_matches_torch(channels: int, side: int, kernel: int, bias: bool, layout) -> None:  # noqa: ANN001
+def test_few_channel_image_layer_matches_torch(channels: int, side: int, kernel: int, bias: bool, layout) -> None:
     """A generator's last transposed convolution to 1 or 3 channels (28 px gray, 64 px RGB, an odd side): GEMM +
     col2im forward, torch's backward."""
     new, ref = pair("convT", 6, channels, kernel, bias, layout)

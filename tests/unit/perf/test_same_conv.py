@@ -27,7 +27,7 @@ def explicit_same(conv: SameConv2d) -> nn.Sequential:
 @pytest.mark.parametrize("out_channels", [1, 3, 8])  # the transposed-convolution path (<= 4) and the plain one
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
 @pytest.mark.parametrize("side", [7, 2])  # 2: some taps of a 4- or 5-wide kernel read only padding
-def test_same_conv_matches_explicit_padding_with_gradients(kernel: int, out_channels: int, layout, side: int) -> None:  # noqa: ANN001
+def test_same_conv_matches_explicit_padding_with_gradients(kernel: int, out_channels: int, layout, side: int) -> None:
     torch.manual_seed(kernel)
     conv = SameConv2d(5, out_channels, kernel).double().to(memory_format=layout)
     ref = explicit_same(conv)

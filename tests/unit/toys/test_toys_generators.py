@@ -39,10 +39,10 @@ def test_generator_gradient_claims_hold_on_the_quick_output(quick_run) -> None:
     assert len(judged) == 2 and all(j.holds for j in judged), [j.measured for j in judged]
 
 
-# The quick run (600 G steps), seeds 0-4 with the toys on training's fused Adam: on 8 Gaussians GAN and WGAN-GP
-# find all 8 modes and WGAN-GP puts more samples on them (high_quality 0.52-0.73 against 0.21-0.45) at every
-# seed; on 25 Gaussians WGAN-GP covers as many modes as the GAN at 3 seeds of 5 (8 vs 10, 7 vs 10, 9 vs 9, 11 vs
-# 11, 14 vs 13): too few steps to judge the claim, which the full scale does (docs/results/README.md).
+# The quick run (600 G steps), seeds 0-4 measured: on 8 Gaussians GAN and WGAN-GP find all 8 modes and WGAN-GP
+# puts more samples on them at every seed (high_quality 0.57-0.73 against 0.21-0.42); on 25 Gaussians WGAN-GP
+# covers as many modes as the GAN at 2 seeds of 5 (8 vs 11, 5 vs 11, 7 vs 8, 14 vs 9, 11 vs 10): too few steps
+# to judge that claim, which the full scale does (docs/results/README.md).
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ def _loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
 def test_look_ahead_steps_equal_real_optimizer_steps_on_a_copy(optimizer: str) -> None:
     D = _D()
 
-    def make(params):  # noqa: ANN001, ANN202
+    def make(params):
         if optimizer == "adam":
             return torch.optim.Adam(params, lr=0.01, betas=(0.5, 0.9))
         return torch.optim.RMSprop(params, lr=0.01)
