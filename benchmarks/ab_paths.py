@@ -22,17 +22,15 @@ from ab import gen_step
 from common import CONFIGS, save
 
 from ganlab.data import load_dataset
-from ganlab.models import dcgan, gemm_conv
+from ganlab.models.gemm_conv import set_gemm_conv
 from ganlab.models.norm_act import set_fused_norm
 from ganlab.plugins import load_config
 from ganlab.training.state import TrainState, build_state
 
-CONV_ON = (gemm_conv.GEMM_MAX_SIDE, gemm_conv.FEW_CHANNELS, dcgan.gemm_eligible)
-CONV_OFF = (0, 0, lambda x, small_side: False)
-
 
 def use_conv(state: TrainState, on: bool) -> None:
-    gemm_conv.GEMM_MAX_SIDE, gemm_conv.FEW_CHANNELS, dcgan.gemm_eligible = CONV_ON if on else CONV_OFF
+    for model in (state.G, state.D):
+        set_gemm_conv(model, on)  # what train.gemm_conv sets
 
 
 def use_norm(state: TrainState, on: bool) -> None:

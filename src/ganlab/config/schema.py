@@ -159,6 +159,12 @@ class TrainConfig:
         "CPU, fp32, channels_last: batch norm and its ReLU/LeakyReLU in one C kernel pass each way (built on first "
         "use with the system's C compiler; torch's kernels where there is none); false = torch's kernels",
     )
+    gemm_conv: bool = opt(
+        True,
+        "CPU: convolutions on small maps or to/from images of few channels as im2col + matrix products (faster "
+        "than oneDNN there, same maths; models/gemm_conv.py); false = torch's kernels",
+        added=True,
+    )
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
     checkpoint_every: int = opt(500, "generator steps between checkpoints", check=positive)
     keep_checkpoints: int = opt(2, "how many of the latest checkpoints to keep", check=positive)

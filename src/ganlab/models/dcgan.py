@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d, gemm_eligible, same_conv_few_outputs
+from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d, GemmPath, gemm_eligible, same_conv_few_outputs
 from ganlab.models.layers import (
     ConvDiscriminator,
     MinibatchSpec,
@@ -44,13 +44,13 @@ def supported_resolution(resolution: int) -> bool:
     return resolution >= 8 and base_size(resolution) in (4, 7)
 
 
-class SameConv2d(nn.Conv2d):
+class SameConv2d(GemmPath, nn.Conv2d):
     """Stride-1 convolution whose output has its input's size: zero padding (k - 1) // 2 before, k // 2 after.
 
     The same maths as ZeroPad2d + Conv2d, faster: no padded copy of the input, and on the CPU an output with
     few channels (the image head) is computed tap by tap from one matrix product
     (`gemm_conv.same_conv_few_outputs`), which runs several times faster than oneDNN's kernels for 1 or 3
-    output channels (benchmarks/README.md).
+    output channels (benchmarks/README.md). With `gemm = False` (train.gemm_conv=false) it is torch's conv2d.
     """
 
     FEW_OUTPUTS = 4
@@ -62,9 +62,11 @@ class SameConv2d(nn.Conv2d):
         k = self.kernel_size[0]
         lo, hi = (k - 1) // 2, k // 2
         few = self.out_channels <= self.FEW_OUTPUTS
-        if few and gemm_eligible(x, 0):
+        if few and self.gemm and gemm_eligible(x, 0):
             return same_conv_few_outputs(x, self.weight, self.bias, lo, hi)
-        if few and x.device.type == "cpu":  # under autocast: oneDNN's transposed convolution beats its conv here
+        if (
+            few and self.gemm and x.device.type == "cpu"
+        ):  # under autocast: oneDNN's transposed convolution beats its conv here
             # conv2d(x, w, pad p) == conv_transpose2d(x, flip(w) with in/out swapped, pad k - 1 - p)
             weight = self.weight.flip(2, 3).transpose(0, 1)
             out = F.conv_transpose2d(x, weight.contiguous(memory_format=_layout(x)), self.bias, padding=k - 1 - hi)

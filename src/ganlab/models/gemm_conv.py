@@ -329,7 +329,21 @@ def _plain(module: nn.Module) -> bool:
     return conv.groups == 1 and conv.dilation == (1, 1) and square and conv.padding_mode == "zeros"
 
 
-class Conv2d(nn.Conv2d):
+class GemmPath:
+    """A layer that may take the paths of this module; `gemm = False` (train.gemm_conv=false, `set_gemm_conv`)
+    keeps it on torch's kernels. A plain attribute: the state dict is the same either way."""
+
+    gemm: bool = True
+
+
+def set_gemm_conv(module: nn.Module, on: bool) -> None:
+    """Let every layer of `module` take the im2col paths, or keep them all on torch's kernels (train.gemm_conv)."""
+    for layer in module.modules():
+        if isinstance(layer, GemmPath):
+            layer.gemm = on
+
+
+class Conv2d(GemmPath, nn.Conv2d):
     """nn.Conv2d that runs as im2col + GEMM on the CPU when its output map is small or its input has few
     channels (see the module doc)."""
 
@@ -337,21 +351,22 @@ class Conv2d(nn.Conv2d):
         k, s, p = self.kernel_size[0], self.stride[0], cast(tuple[int, int], self.padding)[0]
         out_side = (min(x.shape[-2:]) + 2 * p - k) // s + 1
         few = self.in_channels <= FEW_CHANNELS
-        if _plain(self) and gemm_eligible(x, 0 if few else out_side):
+        if self.gemm and _plain(self) and gemm_eligible(x, 0 if few else out_side):
             bias = self.bias if self.bias is not None else x.new_empty(0)
             path = _FewInputsConv2d if few else _GemmConv2d
             return cast(Tensor, path.apply(x, self.weight, bias, s, p))
         return super().forward(x)
 
 
-class ConvTranspose2d(nn.ConvTranspose2d):
+class ConvTranspose2d(GemmPath, nn.ConvTranspose2d):
     """nn.ConvTranspose2d that runs as GEMM + col2im on the CPU when its input map is small (see the module doc)."""
 
     def forward(self, x: Tensor, output_size: list[int] | None = None) -> Tensor:
         s, p, op = self.stride[0], cast(tuple[int, int], self.padding)[0], self.output_padding[0]
         square_op = self.output_padding[0] == self.output_padding[1]
         few = self.out_channels <= FEW_CHANNELS
-        if output_size is None and square_op and _plain(self) and gemm_eligible(x, 0 if few else min(x.shape[-2:])):
+        eligible = self.gemm and output_size is None and square_op and _plain(self)
+        if eligible and gemm_eligible(x, 0 if few else min(x.shape[-2:])):
             bias = self.bias if self.bias is not None else x.new_empty(0)
             path = _FewOutputsConvTranspose2d if few else _GemmConvTranspose2d
             return cast(Tensor, path.apply(x, self.weight, bias, s, p, op))

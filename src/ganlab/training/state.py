@@ -15,6 +15,7 @@ from ganlab.errors import ConfigError
 from ganlab.lipschitz import Lipschitz, build_lipschitz
 from ganlab.losses import LOSSES, AdversarialLoss
 from ganlab.models import build_models, mixes_samples
+from ganlab.models.gemm_conv import set_gemm_conv
 from ganlab.models.norm_act import set_fused_norm
 from ganlab.training.algorithm import Update
 from ganlab.training.device import autocast, compile_models
@@ -126,6 +127,7 @@ def build_state(cfg: Config, data: Dataset, device: torch.device, world: World =
     G, D = G.to(device), D.to(device)
     for model in (G, D):
         set_fused_norm(model, cfg.train.fused_norm)
+        set_gemm_conv(model, cfg.train.gemm_conv)
     if cfg.train.channels_last and data.kind == "image":
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     rng = make_generators(cfg.train.seed, device)
