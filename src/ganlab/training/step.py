@@ -63,13 +63,16 @@ def d_step(
     with phase("fake_batch"), torch.no_grad(), state.autocast():  # no back-propagation into G in D's step
         fake = generate(state, len(real), labels)
     fake, fake_labels = state.tricks.fake_for_d(fake, labels, state.step)  # experience replay (seed 001 §4.2)
+    def critic(x: Tensor) -> Tensor:  # D at this batch's labels, for the penalty and the probes
+        return state.D(x, labels)
+
     with state.autocast():
         real_in = state.tricks.d_input(real, state.step)  # instance noise
         fake_in = state.tricks.d_input(fake, state.step)
-        probed = probe(lambda x: state.D(x, labels), real_in, fake_in) if probe is not None else {}
+        probed = probe(critic, real_in, fake_in) if probe is not None else {}
     step = critic_update(
         state.D,
-        lambda x: state.D(x, labels),
+        critic,
         state.loss,
         state.lipschitz,
         state.update_d,
