@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import click
 
 from ganlab.cli_types import SEED, UserPath
-from ganlab.errors import GanlabError, GanlabWarning
+from ganlab.errors import ArgumentError, GanlabError, GanlabWarning
 from ganlab.interrupts import Terminated, sigterm_as_interrupt
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -153,15 +153,18 @@ def train(config: str | None, sets: tuple[str, ...], out: str | None, resume: bo
     """Train one model. CONFIG is a preset name (`ganlab presets`) or a YAML file."""
     from ganlab.compose import train as run_training
     from ganlab.config import dump_yaml
-    from ganlab.errors import ConfigError, Interrupted
+    from ganlab.errors import Interrupted
     from ganlab.training import default_out
 
     if config is None:
         if not (resume and out):
-            raise ConfigError("CONFIG", "a preset name or YAML file (or --resume --out RUN)")
+            raise ArgumentError("CONFIG", "a preset name or YAML file (or --resume --out RUN)")
         config = str(Path(out) / "config.yaml")
     cfg = _load(config, sets)
     if dry_run:
+        from ganlab.training.device import resolve_device
+
+        resolve_device(device)  # a bad --device is refused by the dry run too
         click.echo(dump_yaml(cfg), nl=False)
         return
     out_dir = (Path(out) if out else default_out(cfg)).expanduser().resolve()
@@ -288,13 +291,12 @@ def evaluate(
     run_dir: str, metric_list: str | None, samples: int, seed: int, inception_weights: str | None, device: str
 ) -> None:
     """Compute metrics on the run's last checkpoint, print a table, write RUN/eval.json."""
-    from ganlab.errors import ConfigError
     from ganlab.evaluation import format_table, run_evaluation
     from ganlab.rundir.run import load_run
     from ganlab.training.device import resolve_device
 
     if samples <= 1:
-        raise ConfigError("--samples", "more than 1 sample", samples)
+        raise ArgumentError("--samples", "more than 1 sample", samples)
     names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None
     dev = resolve_device(device)  # a bad --device is refused before the run is loaded
     run = load_run(run_dir)

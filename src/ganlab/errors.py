@@ -34,6 +34,16 @@ class ConfigError(GanlabError):
         super().__init__(f"config key '{key}': expected {expected}{shown}")
 
 
+class ArgumentError(ConfigError):
+    """A command-line argument, option or path (CONFIG, DIR, --samples, a file) has a value that is not allowed:
+    a ConfigError (exit code 2) whose message names the argument as the user typed it, not as a config key."""
+
+    def __init__(self, argument: str, expected: str, got: object = None) -> None:
+        super().__init__(argument, expected, got)
+        shown = "" if got is None else f", got {quoted(got)}"
+        self.args = (f"{argument}: expected {expected}{shown}",)
+
+
 class DataError(GanlabError):
     """A dataset is missing, unreadable or malformed."""
 

@@ -65,3 +65,25 @@ def test_the_top_level_api_names_stay_functions_after_their_packages_are_importe
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "ok"
+
+
+def test_a_bad_argument_is_named_as_typed_not_as_a_config_key(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    """CONFIG, DIR, options and paths are arguments: one line naming them as the user typed them, exit code 2."""
+    from tests.cli_helpers import run_cli
+
+    missing = tmp_path / "nowhere"
+    for argv, line in (
+        (
+            ["report", str(missing)],
+            f"ganlab: error: {missing}: expected an existing directory, got 'no such directory'",
+        ),
+        (
+            ["train", "demo", "--device", "tpu", "--dry-run"],
+            "ganlab: error: --device: expected auto, cpu or cuda, got 'tpu'",
+        ),
+        (["study", "no-such-study", "--dry-run"], "ganlab: error: STUDY: expected one of "),
+    ):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 2 and err.startswith(line) and len(err.strip().splitlines()) == 1, err
+    code, _, err = run_cli(capsys, "train", "demo", "--set", "train.steps=0", "--dry-run")
+    assert code == 2 and "config key 'train.steps'" in err  # a config key stays one

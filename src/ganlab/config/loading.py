@@ -19,7 +19,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from ganlab.config.schema import Config
-from ganlab.errors import ConfigError, quoted
+from ganlab.errors import ArgumentError, ConfigError, quoted
 
 PRESET_PACKAGE = "ganlab.config.presets"
 META_KEYS = ("base",)  # keys a preset file may hold beyond the schema
@@ -80,7 +80,7 @@ def read_yaml(path: Path | str, what: str = "config file") -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(str(path), f"a readable {what}", exc.strerror or str(exc)) from None
+        raise ArgumentError(str(path), f"a readable {what}", exc.strerror or str(exc)) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             str(path), f"a UTF-8 text {what}", f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"

@@ -27,13 +27,13 @@ class Report:
 
 def build_report(directories: list[str | Path], out: str | Path) -> Report:
     """Collect the runs under `directories`, check the claims of their studies and write the HTML to `out`."""
-    from ganlab.errors import ConfigError
+    from ganlab.errors import ArgumentError
     from ganlab.report.page import render, write_report
 
     collection = collect([Path(d) for d in directories])
     if not collection.runs and not collection.toys:
         shown = ", ".join(str(r) for r in collection.roots)
-        raise ConfigError("DIR", "directories holding ganlab runs (a config.yaml in each) or toy figures", shown)
+        raise ArgumentError("DIR", "directories holding ganlab runs (a config.yaml in each) or toy figures", shown)
     groups = group_runs(collection.runs)
     claims = [result for study in collection.studies for result in study_claims(study, collection.runs)]
     path = write_report(render(collection, groups, claims), Path(out).resolve())

@@ -33,19 +33,19 @@ def report(directories: tuple[str, ...], output: str, publish: str | None) -> No
 
     For named studies, also print the verdict on each of the sources' claims in these runs.
     """
-    from ganlab.errors import ConfigError
+    from ganlab.errors import ArgumentError
     from ganlab.report import build_report
 
     for directory in directories:
         if not Path(directory).is_dir():
-            raise ConfigError(directory, "an existing directory", "no such directory")
+            raise ArgumentError(directory, "an existing directory", "no such directory")
     if publish is not None:
         from ganlab.report.publish import describe
         from ganlab.report.publish import publish as publish_results
 
         done = publish_results(list(directories), publish)
         if not done.studies and not done.toys:
-            raise ConfigError(
+            raise ArgumentError(
                 "DIR", "directories holding a study (a study.json written by ganlab study) or a toy record (ganlab toy)"
             )
         for item in done.studies:

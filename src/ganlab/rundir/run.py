@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from ganlab.config.schema import Config
-from ganlab.errors import CheckpointError, ConfigError, RunDirError
+from ganlab.errors import ArgumentError, CheckpointError, ConfigError, RunDirError
 from ganlab.memory import check_fits
 from ganlab.models import build_models
 from ganlab.plugins import load_config
@@ -101,7 +101,7 @@ class Run:
     def _labels(self, n: int, labels: Tensor | list[int] | int | None, gen: torch.Generator) -> Tensor | None:
         if not self.num_classes:
             if labels is not None:
-                raise ConfigError("--class", "no class: this model is not conditional", labels)
+                raise ArgumentError("--class", "no class: this model is not conditional", labels)
             return None
         if labels is None:  # uniform over classes
             return torch.randint(self.num_classes, (n,), generator=gen)
@@ -109,7 +109,9 @@ class Run:
             labels = torch.full((n,), labels, dtype=torch.long)
         labels = torch.as_tensor(labels, dtype=torch.long)
         if labels.shape != (n,) or labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ConfigError("--class", f"class ids in 0..{self.num_classes - 1}, one per sample", labels.tolist()[:5])
+            raise ArgumentError(
+                "--class", f"class ids in 0..{self.num_classes - 1}, one per sample", labels.tolist()[:5]
+            )
         return labels
 
     def metrics(self) -> list[dict[str, Any]]:

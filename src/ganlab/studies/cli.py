@@ -156,7 +156,7 @@ def study(
     Re-running the same command skips finished runs and resumes interrupted ones.
     """
     from ganlab.config import parse_set
-    from ganlab.errors import ConfigError
+    from ganlab.errors import ArgumentError
     from ganlab.studies.grid import MAX_RUNS, grid_size, load_study, plan_study, study_names
     from ganlab.studies.index import read_index
     from ganlab.studies.runner import StudyError, check_mismatch, run_study, survey
@@ -167,13 +167,13 @@ def study(
             click.echo(f"{name:<24} {named.description}  [{named.source}]")
         return
     if study_ref is None:
-        raise ConfigError("STUDY", "a named study (ganlab study --list) or a study YAML file")
+        raise ArgumentError("STUDY", "a named study (ganlab study --list) or a study YAML file")
     if backend == "ray" and not dry_run:
         from ganlab.studies.ray_backend import import_ray
 
         import_ray()  # fail in one line before anything is written
     if quick and scale not in (None, "quick"):
-        raise ConfigError("--quick", f"no other scale (--scale {scale} was given too)")
+        raise ArgumentError("--quick", f"no other scale (--scale {scale} was given too)")
     scale = "quick" if quick else scale or "full"
     definition = load_study(study_ref)
     overrides = parse_set(list(sets))

@@ -20,7 +20,7 @@ from typing import Any
 
 from ganlab.config.loading import deep_merge, explicit_keys, nest, raw_config, read_yaml, to_dict, typed_config
 from ganlab.config.schema import Config
-from ganlab.errors import ConfigError
+from ganlab.errors import ArgumentError, ConfigError
 from ganlab.plugins import check_config
 from ganlab.studies.schema import SCALE_CHOICES, Study, Variant, parse_study
 
@@ -46,7 +46,7 @@ def load_study(ref: str | Path) -> Study:
     if text not in study_names():
         close = difflib.get_close_matches(text, study_names(), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ConfigError("STUDY", f"one of {', '.join(study_names())} or a study YAML file{hint}", text)
+        raise ArgumentError("STUDY", f"one of {', '.join(study_names())} or a study YAML file{hint}", text)
     from ganlab.config.loading import parse_yaml
 
     body = resources.files(STUDY_PACKAGE).joinpath(f"{text}.yaml").read_text(encoding="utf-8")
@@ -130,7 +130,7 @@ def checked_config(raw: dict[str, Any], where: str) -> Config:
 
 def _check_scale(scale: str) -> None:
     if scale not in SCALE_CHOICES:
-        raise ConfigError("--scale", f"one of {', '.join(SCALE_CHOICES)}", scale)
+        raise ArgumentError("--scale", f"one of {', '.join(SCALE_CHOICES)}", scale)
 
 
 def _check_conflicts(study: Study, scale: str, sets: dict[str, Any]) -> None:
@@ -146,7 +146,7 @@ def _check_conflicts(study: Study, scale: str, sets: dict[str, Any]) -> None:
             origin = "--set" if key in sets else f"{scale}.set"
             raise ConfigError(f"{origin} {key}", f"a key no axis varies (axis {owner[key]} varies it)")
     if "train.seed" in sets:
-        raise ConfigError("--set train.seed", "no seed: the study's repeats choose the seeds")
+        raise ArgumentError("--set train.seed", "no seed: the study's repeats choose the seeds")
 
 
 def _cell_raw(study: Study, combo: tuple[Variant, ...], scale: str, sets: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.atomic import write_json
-from ganlab.errors import ConfigError
+from ganlab.errors import ArgumentError, ConfigError
 from ganlab.studies.grid import Plan, diff
 from ganlab.studies.jobs import read_eval, read_summary
 
@@ -36,7 +36,7 @@ def check_out(plan: Plan) -> None:
         )
     if existing is not None and index_scale(existing) != plan.scale:
         scale = f"the {index_scale(existing)} scale"
-        raise ConfigError("--out", f"a directory not already holding {scale} of this study", str(plan.out))
+        raise ArgumentError("--out", f"a directory not already holding {scale} of this study", str(plan.out))
 
 
 def index_scale(index: dict[str, Any]) -> str:

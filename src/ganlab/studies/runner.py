@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganlab.errors import ConfigError, GanlabError
+from ganlab.errors import ArgumentError, ConfigError, GanlabError
 from ganlab.interrupts import sigterm_as_interrupt
 from ganlab.studies.grid import Cell, Plan
 from ganlab.studies.index import cell_record, check_out, read_index, write_index
@@ -162,7 +162,7 @@ def _run_jobs(
         elif backend == "local":
             run_inline(jobs, finish)
         else:
-            raise ConfigError("--backend", "local or ray", backend)
+            raise ArgumentError("--backend", "local or ray", backend)
     except KeyboardInterrupt:
         interrupted.append("Ctrl-C")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ganlab.errors import ConfigError
+from ganlab.errors import ArgumentError
 from ganlab.progress import Mode, Progress
 from ganlab.registry import Registry
 
@@ -71,7 +71,7 @@ def checked_setting(settings: Any, key: str, value: Any) -> Any:
     tuple), or ConfigError."""
     names = [f.name for f in fields(settings)]
     if key not in names:
-        raise ConfigError(f"--set {key}", f"a setting of this toy ({', '.join(names)})", key)
+        raise ArgumentError(f"--set {key}", f"a setting of this toy ({', '.join(names)})", key)
     default = getattr(settings, key)
     if isinstance(default, bool):
         ok = isinstance(value, bool)
@@ -90,7 +90,7 @@ def checked_setting(settings: Any, key: str, value: Any) -> Any:
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise ConfigError(f"--set {key}", f"a value like the default {default!r}", value)
+        raise ArgumentError(f"--set {key}", f"a value like the default {default!r}", value)
     return value
 
 

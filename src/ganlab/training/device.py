@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import torch
 
-from ganlab.errors import ConfigError
+from ganlab.errors import ArgumentError
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -17,9 +17,9 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name not in ("cpu", "cuda") and not name.startswith("cuda:"):
-        raise ConfigError("--device", "auto, cpu or cuda", name)
+        raise ArgumentError("--device", "auto, cpu or cuda", name)
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("--device", "auto or cpu: no CUDA device is available here", name)
+        raise ArgumentError("--device", "auto or cpu: no CUDA device is available here", name)
     return torch.device(name)
 
 

@@ -63,6 +63,7 @@ def d_step(
     with phase("fake_batch"), torch.no_grad(), state.autocast():  # no back-propagation into G in D's step
         fake = generate(state, len(real), labels)
     fake, fake_labels = state.tricks.fake_for_d(fake, labels, state.step)  # experience replay (seed 001 §4.2)
+
     def critic(x: Tensor) -> Tensor:  # D at this batch's labels, for the penalty and the probes
         return state.D(x, labels)
 
