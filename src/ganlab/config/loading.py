@@ -238,7 +238,8 @@ def build(cls: type, data: Any, prefix: str) -> Any:
         if key not in fields:
             close = difflib.get_close_matches(str(key), fields, n=1)
             hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
-            raise ConfigError(f"{prefix}{key}", f"a known key of section '{where}'{hint}")
+            known = f"a known key of section '{where}'" if prefix else f"a known section or key ({', '.join(fields)})"
+            raise ConfigError(f"{prefix}{_first_leaf(key, data[key])}", f"{known}{hint}")
     values = {}
     for name, value in data.items():
         key, hint = f"{prefix}{name}", hints[name]
@@ -253,6 +254,15 @@ def build(cls: type, data: Any, prefix: str) -> Any:
             raise ConfigError(key, _describe_check(meta["check"].__name__), value)
         values[name] = value
     return cls(**values)
+
+
+def _first_leaf(key: Any, value: Any) -> str:
+    """`key` as the user wrote it down to its first value: an unknown section `nosuch: {steps: 3}` is shown as
+    nosuch.steps, the key that was typed (--set nosuch.steps=3)."""
+    while isinstance(value, dict) and value:
+        inner = next(iter(value))
+        key, value = f"{key}.{inner}", value[inner]
+    return str(key)
 
 
 def _describe_check(name: str) -> str:

@@ -173,3 +173,14 @@ def test_label_smoothing_in_the_other_convention_is_refused_with_the_reason(tric
         load_config("dcgan", tricks)
     assert "torchgan" in str(caught.value) or "below the real one" in str(caught.value)
     assert load_config("dcgan", {"tricks.label_smoothing": 0.9, "tricks.fake_label": 0.1}).tricks.fake_label == 0.1
+
+
+def test_an_unknown_key_is_named_as_typed() -> None:
+    """An unknown section is named down to the key that was typed, with the sections to choose from."""
+    with pytest.raises(ConfigError, match=r"config key 'trian\.steps': expected a known section or key \(name, .*"
+                       r"train.*\(did you mean 'train'\?\)"):  # fmt: skip
+        load_config("demo", {"trian.steps": 3})
+    with pytest.raises(
+        ConfigError, match=r"config key 'train\.stpes': .*section 'train' \(did you mean 'train\.steps'"
+    ):
+        load_config("demo", {"train.stpes": 3})
