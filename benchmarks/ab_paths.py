@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/ab_paths.py [CONFIG ...] [--paths conv norm all] [--rounds 6]
 
-The paths: `conv`, the GEMM/tap convolutions (ganlab.models.gemm_conv), switched by their module-level
-thresholds; `norm`, batch norm fused with its activation (ganlab.models.norm_act, train.fused_norm), switched
+The paths: `conv`, the GEMM/tap convolutions (ganlab.accel.conv), switched by their module-level
+thresholds; `norm`, batch norm fused with its activation (ganlab.accel.norm_act, train.fused_norm), switched
 per module; `all`, both. One TrainState per config; rounds of generator steps alternate between ganlab's
 paths, torch's kernels and ganlab's paths again (an A/A control: the spread between the two ganlab columns is
 this machine's noise), so load from other processes hits all alike. Reports the median round times and the
@@ -21,9 +21,9 @@ import torch
 from ab import gen_step
 from common import CONFIGS, save
 
+from ganlab.accel.conv import set_gemm_conv
+from ganlab.accel.norm_act import set_fused_norm
 from ganlab.data import load_dataset
-from ganlab.models.gemm_conv import set_gemm_conv
-from ganlab.models.norm_act import set_fused_norm
 from ganlab.plugins import load_config
 from ganlab.training.state import TrainState, build_state
 

@@ -14,6 +14,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "ganlab"
 FORBIDDEN = {
     "rundir": ("training", "evaluation", "report", "studies", "cli", "diagnostics", "bench", "toys"),
     "report": ("training",),
+    # models are plain torch layers; ganlab.accel swaps the speed paths into a built model
+    "models": ("accel", "training", "evaluation", "report", "studies", "cli", "bench", "toys"),
     # evaluation and diagnostics are hooks the composition root (ganlab.compose) hands to the loop
     "training": ("diagnostics", "evaluation", "compose", "report", "studies", "cli", "bench", "toys"),
     "config": ("*",),  # its own modules and ganlab.errors only (see `allowed`)

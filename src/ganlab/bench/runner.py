@@ -24,6 +24,7 @@ from typing import Any
 
 import torch
 
+from ganlab.accel.norm_act import BatchNormAct2d, fused_norm_available
 from ganlab.bench.flops import StepFlops, flops_per_gen_step
 from ganlab.bench.hardware import PeakMeter, Peaks, bf16_support, probe_peaks, synchronizer
 from ganlab.bench.phases import PhaseClock, shares
@@ -31,7 +32,6 @@ from ganlab.config.schema import Config, DataConfig
 from ganlab.data import load_dataset
 from ganlab.data.base import Dataset
 from ganlab.lipschitz import Lipschitz
-from ganlab.models.norm_act import BatchNormAct2d, fused_norm_available
 from ganlab.rundir.layout import RunDir
 from ganlab.training.hooks import Hook, HookContext
 from ganlab.training.loop import Loop

@@ -162,7 +162,7 @@ class TrainConfig:
     gemm_conv: bool = opt(
         True,
         "CPU: convolutions on small maps or to/from images of few channels as im2col + matrix products (faster "
-        "than oneDNN there, same maths; models/gemm_conv.py); false = torch's kernels",
+        "than oneDNN there, same maths; accel/conv.py); false = torch's kernels",
         added=True,
     )
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)

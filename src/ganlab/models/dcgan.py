@@ -14,14 +14,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d, GemmPath, gemm_eligible, same_conv_few_outputs
 from ganlab.models.layers import (
     ConvDiscriminator,
     MinibatchSpec,
     discriminator_head,
+    norm_act,
     one_hot,
 )
-from ganlab.models.norm_act import norm_act
 
 # (kernel, padding, output_padding) making a stride-2 transposed conv exactly double its input.
 UPSAMPLE = {3: (1, 1), 4: (1, 0), 5: (2, 1)}
@@ -44,35 +43,25 @@ def supported_resolution(resolution: int) -> bool:
     return resolution >= 8 and base_size(resolution) in (4, 7)
 
 
-class SameConv2d(GemmPath, nn.Conv2d):
+class SameConv2d(nn.Conv2d):
     """Stride-1 convolution whose output has its input's size: zero padding (k - 1) // 2 before, k // 2 after.
 
-    The same maths as ZeroPad2d + Conv2d, faster: no padded copy of the input, and on the CPU an output with
-    few channels (the image head) is computed tap by tap from one matrix product
-    (`gemm_conv.same_conv_few_outputs`), which runs several times faster than oneDNN's kernels for 1 or 3
-    output channels (benchmarks/README.md). With `gemm = False` (train.gemm_conv=false) it is torch's conv2d.
+    The same maths as ZeroPad2d + Conv2d without the padded copy of the input: pad k // 2 on both sides, then
+    drop the extra leading row and column of an even kernel. (`ganlab.accel` swaps in a faster image head.)
     """
-
-    FEW_OUTPUTS = 4
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int) -> None:
         super().__init__(in_channels, out_channels, kernel_size)
 
-    def forward(self, x: Tensor) -> Tensor:  # (B, C_in, H, W) -> (B, C_out, H, W)
+    def padding_sides(self) -> tuple[int, int]:
+        """(before, after): (k - 1) // 2 and k // 2."""
         k = self.kernel_size[0]
-        lo, hi = (k - 1) // 2, k // 2
-        few = self.out_channels <= self.FEW_OUTPUTS
-        if few and self.gemm and gemm_eligible(x, 0):
-            return same_conv_few_outputs(x, self.weight, self.bias, lo, hi)
-        if (
-            few and self.gemm and x.device.type == "cpu"
-        ):  # under autocast: oneDNN's transposed convolution beats its conv here
-            # conv2d(x, w, pad p) == conv_transpose2d(x, flip(w) with in/out swapped, pad k - 1 - p)
-            weight = self.weight.flip(2, 3).transpose(0, 1)
-            out = F.conv_transpose2d(x, weight.contiguous(memory_format=_layout(x)), self.bias, padding=k - 1 - hi)
-        else:
-            out = F.conv2d(x, self.weight, self.bias, padding=hi)  # pad k//2 on both sides ...
-        trim = hi - lo  # ... then drop the extra leading row and column of an even kernel
+        return (k - 1) // 2, k // 2
+
+    def forward(self, x: Tensor) -> Tensor:  # (B, C_in, H, W) -> (B, C_out, H, W)
+        lo, hi = self.padding_sides()
+        out = F.conv2d(x, self.weight, self.bias, padding=hi)
+        trim = hi - lo
         return out[..., trim:, trim:] if trim else out
 
 
@@ -115,13 +104,13 @@ class DCGANGenerator(nn.Module):
         widths = [min(channels * 2 ** (n_maps - 1 - i), max_channels) for i in range(n_maps)]
         self.top_channels = widths[0]
         self.project = nn.Linear(z_dim + num_classes, widths[0] * self.base**2)
-        # batch norm and ReLU of the projection (the activation fused into the norm, models/norm_act.py)
+        # batch norm and ReLU of the projection (`ganlab.accel` fuses such a *_norm, *_act pair on the CPU)
         self.project_norm, self.project_act = norm_act(norm, widths[0], 0.0, reference_size, vbn_statistics)
         padding, output_padding = UPSAMPLE[kernel_size]
         blocks: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [
-                ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
+                nn.ConvTranspose2d(w_in, w_out, kernel_size, 2, padding, output_padding, bias=norm == "none"),
                 *norm_act(norm, w_out, 0.0, reference_size, vbn_statistics),  # norm, ReLU: see DCGANDiscriminator
             ]
         if head == "conv":
@@ -129,7 +118,7 @@ class DCGANGenerator(nn.Module):
             # indices, hence the parameter names, of the explicit ZeroPad2d this replaced.
             blocks += [nn.Identity(), SameConv2d(widths[-1], out_channels, head_kernel)]
         else:
-            blocks.append(ConvTranspose2d(widths[-1], out_channels, kernel_size, 2, padding, output_padding))
+            blocks.append(nn.ConvTranspose2d(widths[-1], out_channels, kernel_size, 2, padding, output_padding))
         blocks.append(nn.Tanh())
         self.blocks = nn.Sequential(*blocks)
         self.reference_size = reference_size
@@ -148,7 +137,7 @@ class DCGANGenerator(nn.Module):
             z = torch.cat([z, one_hot(labels, self.num_classes, z.dtype)], 1)
         h = self.project(z).view(len(z), self.top_channels, self.base, self.base)  # (B, C0, 4, 4)
         # in the convolutions' layout: a channels_last model's batch norm and first (transposed) convolution
-        # then read channels_last, 1.1-1.3x faster on that block than reordering NCHW (benchmarks/README.md)
+        # then read channels_last, faster on that block than reordering NCHW (benchmarks/README.md)
         h = h.contiguous(memory_format=_layout(cast(nn.Conv2d, self.blocks[0]).weight))
         h = self.project_act(self.project_norm(h))
         return self.blocks(h)[self.reference_size :]
@@ -182,12 +171,10 @@ class DCGANDiscriminator(ConvDiscriminator):
         layers: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [
-                Conv2d(w_in, w_out, kernel_size, 2, DOWNSAMPLE[kernel_size], bias=norm == "none"),
-                # the norm, then LeakyReLU 0.2 (ReLU with activation=relu): batch norm fused with it (one pass
-                # each way on the CPU, and the layer keeps x alone for the backward; models/norm_act.py), Identity
-                # in the activation's slot; otherwise an in-place activation (layer norm and convolutions keep
-                # their input, not their output, for the backward, so the activation may overwrite it: one map
-                # fewer per layer)
+                nn.Conv2d(w_in, w_out, kernel_size, 2, DOWNSAMPLE[kernel_size], bias=norm == "none"),
+                # the norm, then LeakyReLU 0.2 (ReLU with activation=relu), in place: the norms and convolutions
+                # keep their input, not their output, for the backward, so the activation may overwrite it (one
+                # map fewer per layer); `ganlab.accel` fuses a batch norm with it on the CPU
                 *norm_act(norm, w_out, slope),
             ]
         self.trunk = nn.Sequential(*layers)

@@ -261,3 +261,12 @@ class ConvDiscriminator(nn.Module):
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:  # x (B, C, H, W) in [-1, 1]
         return self.classify(self.features(x, labels), labels)
+
+
+def norm_act(
+    kind: str, channels: int, slope: float, reference_size: int = 0, vbn_statistics: str = "sample"
+) -> list[nn.Module]:
+    """The norm of kind `kind`, then ReLU (slope 0) or LeakyReLU(slope) in place, as two modules: in a Sequential,
+    or as a `<name>_norm`, `<name>_act` pair, where `ganlab.accel` finds a batch norm to fuse with it."""
+    act = nn.LeakyReLU(slope, inplace=True) if slope else nn.ReLU(inplace=True)
+    return [norm_2d(kind, channels, reference_size, vbn_statistics), act]

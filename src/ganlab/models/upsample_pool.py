@@ -39,14 +39,13 @@ import torch
 from torch import Tensor, nn
 
 from ganlab.models.dcgan import SameConv2d, base_size
-from ganlab.models.gemm_conv import Conv2d
 from ganlab.models.layers import (
     ConvDiscriminator,
     MinibatchSpec,
     discriminator_head,
+    norm_act,
     one_hot,
 )
-from ganlab.models.norm_act import norm_act
 
 KERNEL_SIZE = 5  # seed 001 §2.2: every convolution but D's last, at stride 1
 FIRST_CHANNELS = 64  # D's first convolution and G's last hidden one (seed 001 §2.2)
@@ -57,7 +56,7 @@ RELU = 0.0  # the negative slope norm_act takes for ReLU: seed 001 §2.2 uses Re
 
 def _stride1_conv(w_in: int, w_out: int, norm: str) -> nn.Conv2d:
     """A 5x5 stride-1 convolution keeping the map's size; no bias before a norm, which would remove it."""
-    return Conv2d(w_in, w_out, KERNEL_SIZE, 1, KERNEL_SIZE // 2, bias=norm == "none")
+    return nn.Conv2d(w_in, w_out, KERNEL_SIZE, 1, KERNEL_SIZE // 2, bias=norm == "none")
 
 
 class UpsamplePoolGenerator(nn.Module):
@@ -71,7 +70,7 @@ class UpsamplePoolGenerator(nn.Module):
         widths = [min(FIRST_CHANNELS * 2 ** (n_up - i), MAX_CHANNELS) for i in range(n_up + 1)]  # 256, ..., 64
         self.top_channels = widths[0]
         self.project = nn.Linear(z_dim + num_classes, widths[0] * self.base**2)
-        self.project_norm, self.project_act = norm_act(norm, widths[0], RELU)  # batch norm fused with ReLU
+        self.project_norm, self.project_act = norm_act(norm, widths[0], RELU)  # batch norm, ReLU
         blocks: list[nn.Module] = []
         for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [

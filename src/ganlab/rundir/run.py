@@ -42,9 +42,11 @@ class Run:
         self.generator, self.discriminator = self._models(tensors, bool(info.get("ema")))
 
     def _models(self, tensors: dict[str, dict[str, Tensor]], ema: bool) -> tuple[nn.Module, nn.Module]:
+        from ganlab.accel import accelerate
         from ganlab.lipschitz import build_lipschitz
 
         G, D = build_models(self.config.model, self.sample_shape, self.num_classes, self.config.tricks)
+        G, D = accelerate(G, self.config.train), accelerate(D, self.config.train)  # as the run trained them
         D = build_lipschitz(self.config.lipschitz).prepare(D)
         weights = tensors["tricks"] if ema else tensors["G"]
         if ema:

@@ -41,7 +41,7 @@ def _real_and_fake_logits(
 ) -> tuple[Tensor, Tensor]:
     """D on the real and on the fake batch. A critic that treats samples independently (no batch norm, no
     minibatch discrimination) takes both in one forward pass over the concatenated batch: the same logits in
-    one pass over the weights, 1.02-1.2x faster (benchmarks/README.md). A batch-norm D gets two passes, so that
+    one pass over the weights, faster (benchmarks/README.md). A batch-norm D gets two passes, so that
     each batch is normalised with its own statistics as in seed 001's reference code."""
     if state.joint_critic:
         both_labels = None if labels is None or fake_labels is None else torch.cat([labels, fake_labels])

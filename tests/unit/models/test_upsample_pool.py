@@ -13,7 +13,6 @@ from torch.testing import assert_close
 from ganlab.config.schema import ModelConfig, TricksConfig
 from ganlab.data.base import Dataset
 from ganlab.models import build_models
-from ganlab.models.norm_act import BatchNormAct2d
 from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 from ganlab.training.step import d_step, g_step
@@ -34,9 +33,7 @@ def slopes(module: nn.Module) -> list[float]:
     """The negative slope of every activation after a layer of `module` (0.0 for ReLU), in order."""
     found: list[float] = []
     for m in module.modules():
-        if isinstance(m, BatchNormAct2d):
-            found.append(m.slope)
-        elif isinstance(m, nn.LeakyReLU):
+        if isinstance(m, nn.LeakyReLU):
             found.append(m.negative_slope)
         elif isinstance(m, nn.ReLU):
             found.append(0.0)
@@ -83,7 +80,7 @@ def test_seed001_section_2_2_tables_at_32_pixels() -> None:
     assert all(m.kernel_size == (5, 5) and m.stride == (1, 1) for m in convs(G))
     ups = [m for m in G.modules() if isinstance(m, nn.Upsample)]
     assert [(m.scale_factor, m.mode) for m in ups] == [(2.0, "nearest")] * 3
-    assert feature_maps(G, (BatchNormAct2d,), torch.randn(2, 100)) == [
+    assert feature_maps(G, (nn.BatchNorm2d,), torch.randn(2, 100)) == [
         (256, 4, 4),
         (256, 8, 8),
         (128, 16, 16),
@@ -95,7 +92,7 @@ def test_seed001_section_2_2_tables_at_32_pixels() -> None:
     assert all(m.kernel_size == (5, 5) and m.stride == (1, 1) for m in convs(D))
     pools = [m for m in D.modules() if isinstance(m, nn.MaxPool2d)]
     assert [(m.kernel_size, m.stride) for m in pools] == [(2, 2)] * 3
-    assert feature_maps(D, (BatchNormAct2d,), torch.randn(2, 3, 32, 32)) == [(64, 16, 16), (128, 8, 8), (256, 4, 4)]
+    assert feature_maps(D, (nn.BatchNorm2d,), torch.randn(2, 3, 32, 32)) == [(64, 16, 16), (128, 8, 8), (256, 4, 4)]
     assert slopes(D) == [0.0] * 3
     assert not [m for m in D.modules() if isinstance(m, nn.Dropout)]
     (out,) = [m for m in D.head.modules() if isinstance(m, nn.Linear)]  # the 4x4 conv over the 4x4 map
@@ -113,7 +110,7 @@ def test_28_pixels_start_at_7x7() -> None:
     G, D = build_models(upsample_pool(), (1, 28, 28), 0)
     assert G.project.out_features == 256 * 7 * 7
     assert [m.out_channels for m in convs(G)] == [128, 64, 1]
-    assert feature_maps(D, (BatchNormAct2d,), torch.randn(2, 1, 28, 28)) == [(64, 14, 14), (128, 7, 7)]
+    assert feature_maps(D, (nn.BatchNorm2d,), torch.randn(2, 1, 28, 28)) == [(64, 14, 14), (128, 7, 7)]
     assert D.feature_dim == 128 * 7 * 7
 
 

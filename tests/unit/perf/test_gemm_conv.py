@@ -1,4 +1,4 @@
-"""The im2col + GEMM convolutions (ganlab.models.gemm_conv) compute torch's convolutions: outputs, gradients
+"""The im2col + GEMM convolutions (ganlab.accel.conv) compute torch's convolutions: outputs, gradients
 and the gradient penalty's double backward, in both memory layouts; they step aside where they do not apply."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.testing import assert_close
 
+from ganlab.accel import conv as gemm_conv
+from ganlab.accel.conv import Conv2d, ConvTranspose2d, SameConv2d
 from ganlab.data.base import Dataset
-from ganlab.models import gemm_conv
-from ganlab.models.dcgan import DOWNSAMPLE, UPSAMPLE, SameConv2d
-from ganlab.models.gemm_conv import Conv2d, ConvTranspose2d
+from ganlab.models.dcgan import DOWNSAMPLE, UPSAMPLE
 from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 from ganlab.training.step import d_step, g_step

@@ -1,4 +1,4 @@
-"""Batch norm fused with its activation (ganlab.models.norm_act, kernels/norm_act.c) computes torch's batch norm
+"""Batch norm fused with its activation (ganlab.accel.norm_act, kernels/norm_act.c) computes torch's batch norm
 and ReLU/LeakyReLU: outputs, gradients, running statistics and the double backward, against float64; it steps
 aside where it does not apply, and ganlab still trains where the kernel cannot be built."""
 
@@ -14,11 +14,11 @@ import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from ganlab import kernels
+from ganlab.accel import accelerate, kernels, norm_act, set_fused_norm
+from ganlab.accel.norm_act import BatchNormAct2d
 from ganlab.data.base import Dataset
 from ganlab.errors import GanlabWarning
-from ganlab.models import build_models, norm_act
-from ganlab.models.norm_act import BatchNormAct2d
+from ganlab.models import build_models
 from ganlab.plugins import load_config
 from ganlab.training.state import build_state
 from ganlab.training.step import d_step, g_step
@@ -130,7 +130,7 @@ def test_torch_runs_eval_mode_autocast_nchw_float64_and_when_turned_off() -> Non
     assert not fused.fused_path(x.contiguous(memory_format=CL))
     assert_close(fused(x).double(), ref.eval()(x.double()), rtol=1e-5, atol=1e-5)  # running statistics
     fused.train()
-    norm_act.set_fused_norm(fused, False)
+    set_fused_norm(fused, False)
     assert not fused.fused_path(x.contiguous(memory_format=CL))
     out = fused(x.contiguous(memory_format=CL).requires_grad_(True))
     assert not graph_has(out, "NormAct")
@@ -139,7 +139,11 @@ def test_torch_runs_eval_mode_autocast_nchw_float64_and_when_turned_off() -> Non
 def test_state_dict_and_layer_names_are_those_of_batch_norm_then_activation() -> None:
     assert list(BatchNormAct2d(4, 0.2).state_dict()) == list(torch.nn.BatchNorm2d(4).state_dict())
     cfg = load_config("dcgan")
-    G, D = build_models(cfg.model, (1, 28, 28), 0, cfg.tricks)  # names as before the fusion (same keys)
+    plain_G, plain_D = build_models(cfg.model, (1, 28, 28), 0, cfg.tricks)
+    plain = [list(m.state_dict()) for m in (plain_G, plain_D)]
+    G, D = (accelerate(m, cfg.train) for m in (plain_G, plain_D))  # the fused model keeps the plain one's keys
+    assert [list(m.state_dict()) for m in (G, D)] == plain
+    assert isinstance(D.trunk[1], BatchNormAct2d) and isinstance(D.trunk[2], torch.nn.Identity)
     assert list(D.state_dict()) == [
         *("trunk.0.weight", "trunk.1.weight", "trunk.1.bias", "trunk.1.running_mean", "trunk.1.running_var"),
         *("trunk.1.num_batches_tracked", "trunk.3.weight", "trunk.4.weight", "trunk.4.bias", "trunk.4.running_mean"),
@@ -217,7 +221,7 @@ def test_without_a_working_compiler_it_warns_once_and_torch_trains(
 def test_one_openmp_runtime_is_loaded() -> None:
     """The kernel uses the OpenMP runtime torch loaded: two runtimes would fight over the cores."""
     code = (
-        "import torch; from ganlab.models.norm_act import _library; assert _library() is not None; "
+        "import torch; from ganlab.accel.norm_act import _library; assert _library() is not None; "
         "print(sorted({l.split()[-1] for l in open('/proc/self/maps') if 'gomp' in l or 'libomp' in l}))"
     )
     if not sys.platform.startswith("linux"):

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
+from ganlab.accel.conv import SameConv2d as FastSameConv2d
 from ganlab.models import build_models
 from ganlab.models.dcgan import SameConv2d
 from ganlab.plugins import load_config
@@ -27,9 +28,12 @@ def explicit_same(conv: SameConv2d) -> nn.Sequential:
 @pytest.mark.parametrize("out_channels", [1, 3, 8])  # the transposed-convolution path (<= 4) and the plain one
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
 @pytest.mark.parametrize("side", [7, 2])  # 2: some taps of a 4- or 5-wide kernel read only padding
-def test_same_conv_matches_explicit_padding_with_gradients(kernel: int, out_channels: int, layout, side: int) -> None:
+@pytest.mark.parametrize("cls", [SameConv2d, FastSameConv2d])  # the model's, and ganlab.accel's
+def test_same_conv_matches_explicit_padding_with_gradients(
+    kernel: int, out_channels: int, layout: torch.memory_format, side: int, cls: type[SameConv2d]
+) -> None:
     torch.manual_seed(kernel)
-    conv = SameConv2d(5, out_channels, kernel).double().to(memory_format=layout)
+    conv = cls(5, out_channels, kernel).double().to(memory_format=layout)
     ref = explicit_same(conv)
     x = torch.randn(3, 5, side, side, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_(True)
     x_ref = x.detach().clone().requires_grad_(True)

@@ -2,17 +2,17 @@
 
 In a DCGAN block (conv, batch norm, ReLU/LeakyReLU; seed 000 §4.2, seed 001 §3.2) torch's CPU kernels read
 and write the activation map eight times per training step for the norm and the activation together (three
-passes forward, five backward); the fused C kernel `ganlab/kernels/norm_act.c` does it in four (statistics,
-output; channel sums, input gradient). That is 2x faster on those layers and 1.07-1.08x on a whole DCGAN step
+passes forward, five backward); the fused C kernel `ganlab/accel/kernels/norm_act.c` does it in four (statistics,
+output; channel sums, input gradient). Faster on those layers and on a whole DCGAN step
 (`benchmarks/README.md`), and it keeps one map per layer for the backward (x) where torch keeps two (x and the
 normalised map the in-place activation overwrote).
 
 `BatchNormAct2d` is an `nn.BatchNorm2d` (same parameters, buffers and state dict) that applies its
 activation itself. It takes the C path in training mode on the CPU in fp32 for a channels_last map without
-autocast, when the kernel could be built (`ganlab.kernels`), and torch's batch_norm and activation otherwise
+autocast, when the kernel could be built (`ganlab.accel.kernels`), and torch's batch_norm and activation otherwise
 (eval mode, CUDA, autocast, NCHW, `train.fused_norm=false`, torch.compile, which fuses them itself). Both paths
 update the running statistics alike. A double backward (a gradient penalty through a batch-norm critic) is
-differentiated through torch's ops, as in `gemm_conv`.
+differentiated through torch's ops, as in `accel.conv`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganlab import kernels
-from ganlab.models.gemm_conv import reference_grads
-from ganlab.models.layers import norm_2d
+from ganlab.accel import kernels
+from ganlab.accel.conv import reference_grads
 
 _P, _I64, _F64, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int
 
@@ -168,18 +167,6 @@ class BatchNormAct2d(nn.BatchNorm2d):
     def extra_repr(self) -> str:
         act = f"LeakyReLU({self.slope})" if self.slope else "ReLU()"
         return f"{super().extra_repr()}, then {act}"
-
-
-def norm_act(
-    kind: str, channels: int, slope: float, reference_size: int = 0, vbn_statistics: str = "sample"
-) -> list[nn.Module]:
-    """The norm of kind `kind` then ReLU (slope 0) or LeakyReLU(slope), as two modules: batch norm fused with its
-    activation, then an Identity in the activation's place (so layer indices, hence parameter names, are those
-    of the unfused pair), or the norm and an in-place activation module."""
-    if kind == "batch" and not reference_size:
-        return [BatchNormAct2d(channels, slope), nn.Identity()]
-    act = nn.LeakyReLU(slope, inplace=True) if slope else nn.ReLU(inplace=True)
-    return [norm_2d(kind, channels, reference_size, vbn_statistics), act]
 
 
 def set_fused_norm(module: nn.Module, fused: bool) -> None:

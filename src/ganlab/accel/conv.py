@@ -4,7 +4,7 @@ oneDNN's direct kernels use a 2-core AVX-512 CPU poorly when a convolution's sma
 convolution of seed 000's 64x64 critic (256 -> 512 channels, batch 64) runs at about 210 GFLOP/s forward +
 backward against about 300 for the larger maps, and the generator's first transposed convolution (4x4 -> 8x8)
 likewise. Written as a matrix product over patches in channels_last order, the same maths runs at the matmul
-rate: 1.3x faster for those two layers, about 8 % of a 64x64 DCGAN step (`benchmarks/README.md`). Larger maps
+rate (figures in `benchmarks/README.md`). Larger maps
 stay on oneDNN, which is faster there.
 
 oneDNN also *writes* 1-3 channels poorly while it reads them well. So a convolution of images with at most
@@ -32,6 +32,8 @@ from typing import Any, cast
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ganlab.models import dcgan as models_dcgan
 
 GEMM_MAX_SIDE = 4  # the im2col path is taken when the small map is at most this many pixels on a side
 FEW_CHANNELS = 4  # ... and where a layer reads or writes images with at most this many channels
@@ -61,8 +63,8 @@ def _col2im(cols: Tensor, height: int, width: int, s: int) -> Tensor:
     When s divides k, tap (ky, kx) = (s*qy + ry, s*qx + rx) of window (i, j) lands on pixel
     (s*(i + qy) + ry, s*(j + qx) + rx): seen as a (B, H/s, s, W/s, s, C) map, the s*s taps sharing (qy, qx) fill
     one (i + qy, :, j + qx, :) block together. So (k/s)^2 adds of s*s taps each replace k*k adds of one tap,
-    with s*C contiguous values per innermost run instead of C: 2.3x faster for a 3-channel image's
-    gradient, 1.2x for 256 channels (k=4, s=2)."""
+    with s*C contiguous values per innermost run instead of C: faster, most for an image of few channels
+    (benchmarks/README.md)."""
     b, oh, ow, k, _, c = cols.shape
     if k % s:
         out = cols.new_zeros(b, height, width, c)
@@ -168,7 +170,7 @@ class _GemmConv2d(torch.autograd.Function):
 class _FewInputsConv2d(torch.autograd.Function):
     """conv2d of an image with few channels (a critic's first layer): oneDNN reads few channels well (forward,
     weight gradient) but writes them poorly, so the input gradient, which has the image's few channels, is one
-    GEMM + col2im instead: 1.5x (64x64 RGB) and 2.6x (28x28 gray) faster than oneDNN's on that gradient."""
+    GEMM + col2im instead, faster than oneDNN's on that gradient (benchmarks/README.md)."""
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, weight: Tensor, bias: Tensor, stride: int, padding: int) -> Tensor:
@@ -253,7 +255,7 @@ class _TapConv2d(torch.autograd.Function):
     """A stride-1 convolution with few output channels, zero padding (lo, hi) on each side: one GEMM gives every
     kernel tap's response at every pixel, P[o, dy, dx] = w[o, :, dy, dx] . x, and the output sums the taps'
     maps shifted into place. Reads the input once, where oneDNN's kernels for 1-3 output channels run at a
-    tenth of their usual rate (the image head of the generator, 3.3x faster than the transposed-convolution
+    tenth of their usual rate (the image head of the generator, faster than the transposed-convolution
     form it replaced)."""
 
     @staticmethod
@@ -305,7 +307,7 @@ class _TapConv2d(torch.autograd.Function):
 
 class _FewOutputsConvTranspose2d(_GemmConvTranspose2d):
     """A transposed convolution to few channels (a generator's image layer): the forward writes few channels,
-    which oneDNN does poorly and GEMM + col2im does 2.1x faster (64 -> 3 channels, 32x32 -> 64x64); the
+    which oneDNN does poorly and GEMM + col2im does faster (64 -> 3 channels, 32x32 -> 64x64); the
     backward reads few channels, where oneDNN's kernels are faster than the GEMM path's, so it is torch's."""
 
     @staticmethod
@@ -371,3 +373,30 @@ class ConvTranspose2d(GemmPath, nn.ConvTranspose2d):
             path = _FewOutputsConvTranspose2d if few else _GemmConvTranspose2d
             return cast(Tensor, path.apply(x, self.weight, bias, s, p, op))
         return super().forward(x, output_size)
+
+
+def _layout(x: Tensor) -> torch.memory_format:
+    return torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+
+
+class SameConv2d(GemmPath, models_dcgan.SameConv2d):
+    """The models' "same" stride-1 convolution with a fast image head: on the CPU an output with few channels is
+    computed tap by tap from one matrix product (`same_conv_few_outputs`, faster than oneDNN's
+    kernels for 1 or 3 output channels), and under autocast as the equivalent transposed convolution, which
+    oneDNN runs faster there (benchmarks/README.md)."""
+
+    FEW_OUTPUTS = 4
+
+    def forward(self, x: Tensor) -> Tensor:  # (B, C_in, H, W) -> (B, C_out, H, W)
+        few = self.out_channels <= self.FEW_OUTPUTS
+        if not (few and self.gemm and x.device.type == "cpu"):
+            return super().forward(x)
+        k = self.kernel_size[0]
+        lo, hi = self.padding_sides()
+        if gemm_eligible(x, 0):
+            return same_conv_few_outputs(x, self.weight, self.bias, lo, hi)
+        # conv2d(x, w, pad p) == conv_transpose2d(x, flip(w) with in/out swapped, pad k - 1 - p)
+        weight = self.weight.flip(2, 3).transpose(0, 1)
+        out = F.conv_transpose2d(x, weight.contiguous(memory_format=_layout(x)), self.bias, padding=k - 1 - hi)
+        trim = hi - lo  # drop the extra leading row and column of an even kernel
+        return out[..., trim:, trim:] if trim else out
