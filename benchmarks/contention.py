@@ -11,6 +11,7 @@ setting is measured by `ganlab bench CONFIG --json` in a fresh process (thread s
 - `threads=N spin` for N = 1 .. cores: `--set train.threads=N` with OpenMP's default wait policy (threads spin
   for a while before they sleep; `GOMP_SPINCOUNT=300000`, libgomp's default, set explicitly);
 - `threads=N passive`: `--set train.threads=N` with `OMP_WAIT_POLICY=PASSIVE` (waiting threads sleep at once);
+- `adaptive`: `--set train.adaptive_threads=true`, the tuner that tries one thread against one per core;
 - each `--env NAME=VALUE` given: the default with that environment variable (to try a policy before shipping it).
 
 Reported: generator steps/s per setting and situation (the best of the rounds: load only slows a run down), and
@@ -57,6 +58,7 @@ def main() -> None:
     for n in range(1, cores + 1):
         settings[f"threads={n} spin"] = ([f"train.threads={n}"], {"GOMP_SPINCOUNT": "300000"})
         settings[f"threads={n} passive"] = ([f"train.threads={n}"], {"OMP_WAIT_POLICY": "PASSIVE"})
+    settings["adaptive"] = (["train.adaptive_threads=true"], {})  # the thread tuner (training/threads.py)
     for item in args.env:
         name, _, value = item.partition("=")
         settings[f"default+{item}"] = ([], {name: value})

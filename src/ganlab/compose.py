@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 
 def standard_hooks(config: Config, state: TrainState, train_data: Dataset, device: torch.device) -> list[Hook]:
-    """The hooks of a run, in the order the loop calls them: periodic evaluation (eval.every), then the
-    diagnostics (log.diagnostics, log.hist_every). A torchrun follower gets only the measurements taken inside
+    """The hooks of a run, in the order the loop calls them: periodic evaluation (eval.every), the diagnostics
+    (log.diagnostics, log.hist_every), then the thread tuner (train.adaptive_threads). A torchrun follower gets only the measurements taken inside
     the training step, which every rank must log alike."""
     from ganlab.diagnostics import diagnostics_hooks, step_probes
 
@@ -38,6 +38,12 @@ def standard_hooks(config: Config, state: TrainState, train_data: Dataset, devic
         hooks.append(PeriodicEvaluation(config, train_data, device))
     # Periodic evaluation goes before diagnostics: the mode-collapse rule reads the eval rows it writes.
     hooks += diagnostics_hooks(config, device)
+    if config.train.adaptive_threads and device.type == "cpu":  # last: it sees the others' time as theirs
+        import torch
+
+        from ganlab.training.threads import ThreadTuner
+
+        hooks.append(ThreadTuner(config.train.threads or torch.get_num_threads()))
     return hooks
 
 

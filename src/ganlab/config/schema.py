@@ -166,6 +166,12 @@ class TrainConfig:
         added=True,
     )
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
+    adaptive_threads: bool = opt(
+        False,
+        "CPU: follow the load, trying every 30 s the other of {train.threads or one per core, 1} and keeping the "
+        "faster (a shared machine); results then depend on the load, not reproducible bit for bit",
+        added=True,
+    )
     checkpoint_every: int = opt(500, "generator steps between checkpoints", check=positive)
     keep_checkpoints: int = opt(2, "how many of the latest checkpoints to keep", check=positive)
     on_divergence: Literal["stop", "rollback"] = opt(

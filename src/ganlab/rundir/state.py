@@ -23,6 +23,7 @@ RESUMABLE_KEYS = (
     "train.checkpoint_every",
     "train.keep_checkpoints",
     "train.threads",
+    "train.adaptive_threads",
     "train.on_divergence",
     "train.max_rollbacks",
 )

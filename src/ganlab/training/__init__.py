@@ -56,7 +56,8 @@ def _check_resume_config(stored: Config, given: Config) -> Config:
         raise ConfigError(
             found[0],
             "the value this run was started with (only train.steps, train.checkpoint_every, train.keep_checkpoints, "
-            "train.threads, train.on_divergence, train.max_rollbacks, eval.* and log.* may change on --resume)",
+            "train.threads, train.adaptive_threads, train.on_divergence, train.max_rollbacks, eval.* and log.* may "
+            "change on --resume)",
             found[1],
         )
     return given
