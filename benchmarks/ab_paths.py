@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/ab_paths.py [CONFIG ...] [--paths conv norm all] [--rounds 6]
 
-The paths: `conv`, the GEMM/tap convolutions (ganlab.accel.conv), switched by their module-level
-thresholds; `norm`, batch norm fused with its activation (ganlab.accel.norm_act, train.fused_norm), switched
+The paths: `conv`, the GEMM/tap convolutions (ganlab.accel.conv), switched per module as train.gemm_conv does;
+`norm`, batch norm fused with its activation (ganlab.accel.norm_act, train.fused_norm), switched
 per module; `all`, both. One TrainState per config; rounds of generator steps alternate between ganlab's
 paths, torch's kernels and ganlab's paths again (an A/A control: the spread between the two ganlab columns is
 this machine's noise), so load from other processes hits all alike. Reports the median round times and the
