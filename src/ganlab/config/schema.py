@@ -168,7 +168,7 @@ class TrainConfig:
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
     adaptive_threads: bool = opt(
         False,
-        "CPU: follow the load, trying every 30 s the other of {train.threads or one per core, 1} and keeping the "
+        "CPU: follow the load, trying every 60 s the other of {train.threads or one per core, 1} and keeping the "
         "faster (a shared machine); results then depend on the load, not reproducible bit for bit",
         added=True,
     )

@@ -5,7 +5,8 @@ falls to a third of its idle speed, below a one-thread run (benchmarks/README.md
 `ThreadTuner` measures generator steps per second over windows of `window_s` at the current thread count, and
 after the first window, then every `explore_every_s` (or as soon as the rate falls below `drop` of the best rate seen at this count) runs one
 window at the other count of {one per core, 1}; it keeps the faster, staying put unless the other is at least
-`margin` faster. Windows holding an evaluation, a checkpoint or a sample grid are not counted. Thread counts
+`margin` faster (idle, a look at one thread costs window_s / explore_every_s of half the speed: 1.5 %).
+Windows holding an evaluation, a checkpoint or a sample grid are not counted. Thread counts
 change the order of floating-point sums (torch's own kernels included: a DCGAN's weights after 3 steps differ by
 up to 6e-4 between 1 and 2 threads), so an adaptive run is not reproducible bit for bit: off by default; the
 counts used are in summary.json.
@@ -30,7 +31,7 @@ class ThreadTuner(Hook):
         self,
         most: int,
         window_s: float = 2.0,
-        explore_every_s: float = 30.0,
+        explore_every_s: float = 60.0,
         margin: float = 0.05,
         drop: float = 0.7,
         clock: Callable[[], float] = time.perf_counter,
