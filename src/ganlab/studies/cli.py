@@ -54,12 +54,7 @@ def print_estimates(plan: Any, full_plan: Any, workers: int, device: str) -> Non
     def probed(cell: Any, probe: Any) -> None:
         click.echo(
             f"  probe {cell.name}: {probe.step_s:.3g} s a step, evaluation {probe.eval_setup_s:.1f} s + "
-            f"{probe.eval_sample_s * 1000:.2f} ms a sample ({probe.threads} thread{'s' * (probe.threads > 1)}"
-            + (
-                f", beside {probe.companions} worker{'s' * (probe.companions > 1)} training it)"
-                if probe.companions
-                else ")"
-            ),
+            f"{probe.eval_sample_s * 1000:.2f} ms a sample ({probe.threads} thread{'s' * (probe.threads > 1)})",
             err=True,
         )
 

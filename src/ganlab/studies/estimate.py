@@ -7,11 +7,9 @@ sample). A run's estimate is then
 
     steps x seconds per step + evaluations x (reference set-up + samples x seconds per sample)
 
-and the study's is the runs handed to `workers` processes in cell order, as `ganlab study` does. On the CPU,
-`workers - 1` companion processes train the same model beside each probe, so that the probe sees what a study's
-worker sees: the other workers competing for the cores' shared caches and memory bandwidth (a probe alone
-underestimated two workers' GAN runs by a third). The results pages print the estimate beside the measured wall
-time, which shows how far off it still was.
+and the study's is the runs handed to `workers` processes in cell order, as `ganlab study` does. The probe
+runs alone, so it does not see two workers competing for memory bandwidth; the results pages print the
+estimate beside the measured wall time, which shows how far off it was.
 """
 
 from __future__ import annotations
@@ -19,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -35,7 +31,6 @@ from ganlab.studies.grid import Cell, Plan
 PROBE_SECONDS = 2.0  # timed training per distinct model, after the warm-up
 WARMUP_STEPS = 2
 PROBE_SAMPLES = 256  # samples per probe evaluation
-COMPANION_START_S = 180.0  # the longest wait for a companion to be training (import, data, first steps)
 
 
 @dataclass(frozen=True)
@@ -46,7 +41,6 @@ class Probe:
     eval_setup_s: float  # one evaluation's fixed cost: reference statistics, classifier loading (per run)
     eval_sample_s: float  # generating and measuring one sample
     threads: int
-    companions: int = 0  # processes training the same model beside the probe (a study's other workers)
 
     def run_seconds(self, config: Config, final_metrics: tuple[str, ...], final_samples: int) -> float:
         """Wall seconds of one run of `config` and its final evaluation. The steps of the seed 001 §5.3.1
@@ -86,14 +80,12 @@ class Estimate:
                     "eval_setup_s": p.eval_setup_s,
                     "eval_sample_s": p.eval_sample_s,
                     "threads": p.threads,
-                    "companions": p.companions,
                 }
                 for k, p in self.probes.items()
             },
             "method": f"probe of each distinct model ({PROBE_SECONDS:g} s of training, {PROBE_SAMPLES} samples "
-            f"evaluated twice; on the CPU with {self.workers - 1} companion process(es) training the same model "
-            f"beside it), scaled to the plan's steps and evaluations, runs handed to {self.workers} worker(s) in "
-            "cell order",
+            f"evaluated twice), scaled to the plan's steps and evaluations, runs handed to {self.workers} "
+            "worker(s) in cell order",
         }
 
 
@@ -128,68 +120,8 @@ class _Done(Exception):
     pass
 
 
-def companion(config_path: str) -> None:
-    """Train the config in `config_path` until killed, saying "ready" on stdout once its first steps are done: the
-    load of a study's other worker, beside a probe."""
-    import torch
-
-    from ganlab.data import load_dataset
-    from ganlab.plugins import load_config
-    from ganlab.training.device import resolve_device
-    from ganlab.training.state import build_state
-    from ganlab.training.step import d_step, g_step
-
-    config = load_config(config_path)
-    if config.train.threads:
-        torch.set_num_threads(config.train.threads)
-    dev = resolve_device("cpu")
-    state = build_state(config, load_dataset(config.data, "train").to(dev), dev)
-    for step in range(10**9):
-        for _ in range(config.train.n_critic):
-            real, labels = state.real_batch()
-            d_step(state, real, labels)
-        g_step(state, labels, real=real)
-        if step == WARMUP_STEPS:
-            print("ready", flush=True)
-
-
-@contextlib.contextmanager
-def companions_running(config: Config, count: int, tmp: Path) -> Any:
-    """`count` companion processes training `config`, started and trained past their warm-up before the block,
-    killed after it. Yields how many became ready in time."""
-    from ganlab.config.loading import dump_yaml
-
-    path = tmp / "companion.yaml"
-    path.write_text(dump_yaml(config), encoding="utf-8")
-    code = f"from ganlab.studies.estimate import companion; companion({str(path)!r})"
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        for _ in range(count)
-    ]
-    try:
-        ready = 0
-        deadline = time.monotonic() + COMPANION_START_S
-        for proc in procs:
-            line = _read_line(proc, deadline - time.monotonic())
-            ready += line.strip() == "ready"
-        yield ready
-    finally:
-        for proc in procs:
-            proc.kill()
-            proc.wait()
-
-
-def _read_line(proc: subprocess.Popen[str], timeout: float) -> str:
-    import select
-
-    assert proc.stdout is not None
-    readable, _, _ = select.select([proc.stdout], [], [], max(0.0, timeout))
-    return proc.stdout.readline() if readable else ""
-
-
-def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu", companions: int = 0) -> Probe:
-    """Time `config`'s training step and the evaluation of `metrics` (see the module docstring), with
-    `companions` processes training the same model beside it on the CPU."""
+def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu") -> Probe:
+    """Time `config`'s training step and the evaluation of `metrics` (see the module docstring)."""
     import torch
 
     from ganlab.bench.hardware import synchronizer
@@ -223,7 +155,6 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu", c
                 self.seconds = time.perf_counter() - self.start
                 raise _Done
 
-    beside = companions if dev.type == "cpu" else 0
     try:
         train = load_dataset(cfg.data, "train").to(dev)
         state = build_state(cfg, train, dev)
@@ -231,8 +162,7 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu", c
         with tempfile.TemporaryDirectory(prefix="ganlab-probe-", ignore_cleanup_errors=True) as tmp:
             run = RunDir(Path(tmp) / "run")
             run.make()
-            with companions_running(cfg, beside, Path(tmp)) as ready, contextlib.suppress(_Done):
-                beside = ready
+            with contextlib.suppress(_Done):
                 Loop(state, run, [timer], progress=False).fit()
         step_s = timer.seconds / max(1, timer.count - WARMUP_STEPS)
         eval_setup_s = eval_sample_s = 0.0
@@ -250,7 +180,7 @@ def probe_model(config: Config, metrics: tuple[str, ...], device: str = "cpu", c
             eval_setup_s = max(0.0, first - second)
     finally:
         torch.set_num_threads(threads_before)
-    return Probe(step_s, eval_setup_s, eval_sample_s, threads, beside)
+    return Probe(step_s, eval_setup_s, eval_sample_s, threads)
 
 
 def schedule(seconds: list[float], workers: int) -> float:
@@ -277,7 +207,7 @@ def estimate_plan(
     for cell in plan.cells:
         key = model_key(cell.config)
         if key not in known:
-            known[key] = probe_model(cell.config, cell.metrics, device, companions=workers - 1)
+            known[key] = probe_model(cell.config, cell.metrics, device)
             if on_probe is not None:
                 on_probe(cell, known[key])
         used[key] = known[key]
