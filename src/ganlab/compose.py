@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 def standard_hooks(config: Config, state: TrainState, train_data: Dataset, device: torch.device) -> list[Hook]:
     """The hooks of a run, in the order the loop calls them: periodic evaluation (eval.every), the diagnostics
-    (log.diagnostics, log.hist_every), then the thread tuner (train.adaptive_threads). A torchrun follower gets only the measurements taken inside
-    the training step, which every rank must log alike."""
+    (log.diagnostics, log.hist_every), then the thread tuner (train.adaptive_threads). A torchrun follower gets
+    only the measurements taken inside the training step, which every rank must log alike."""
     from ganlab.diagnostics import diagnostics_hooks, step_probes
 
     if not state.world.is_main:
@@ -38,13 +38,10 @@ def standard_hooks(config: Config, state: TrainState, train_data: Dataset, devic
         hooks.append(PeriodicEvaluation(config, train_data, device))
     # Periodic evaluation goes before diagnostics: the mode-collapse rule reads the eval rows it writes.
     hooks += diagnostics_hooks(config, device)
-    if config.train.adaptive_threads and device.type == "cpu":  # last: it sees the others' time as theirs
-        import torch
+    from ganlab.training.threads import thread_tuner
 
-        from ganlab.training.threads import ThreadTuner
-
-        hooks.append(ThreadTuner(config.train.threads or torch.get_num_threads()))
-    return hooks
+    tuner = thread_tuner(config.train, device)
+    return hooks if tuner is None else [*hooks, tuner]  # last: the others' time is theirs, not the training's
 
 
 def train(

@@ -40,15 +40,14 @@ def registries() -> dict[str, Registry[Any]]:
     }
 
 
-def chosen(cfg: Any, prefix: str = "") -> dict[str, list[str]]:
+def chosen(cfg: Any, kinds: dict[str, Registry[Any]], prefix: str = "") -> dict[str, list[str]]:
     """The registry names a config chooses, by kind, from the schema fields marked `registry=KIND`; a name
     that is not registered raises ConfigError naming its key."""
     found: dict[str, list[str]] = {}
-    kinds = registries()
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         if dataclasses.is_dataclass(value):
-            for kind, names in chosen(value, f"{prefix}{f.name}.").items():
+            for kind, names in chosen(value, kinds, f"{prefix}{f.name}.").items():
                 found.setdefault(kind, []).extend(names)
         elif "registry" in f.metadata:
             kind = f.metadata["registry"]
@@ -63,10 +62,11 @@ def check_config(cfg: Config, explicit: set[str] | frozenset[str]) -> None:
     """Every chosen plug-in registered, then what each kind and each chosen plug-in requires of the config."""
     from ganlab.tricks import chosen_tricks
 
-    names = chosen(cfg)
+    kinds = registries()
+    names = chosen(cfg, kinds)
     names["tricks"] = chosen_tricks(cfg.tricks)
     keys = frozenset(explicit)
-    for kind, registry in registries().items():
+    for kind, registry in kinds.items():
         registry.check(names.get(kind, []), cfg, keys)
 
 

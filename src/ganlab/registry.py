@@ -47,7 +47,8 @@ class Registry(Generic[T]):
             self._checks[name] = check
 
     def add_check(self, check: Check) -> Check:
-        """A check of this kind run for every config (a decorator): keys of one entry set with another..."""
+        """Register (also as a decorator) a check run for every config, whichever entry it chooses: a key of
+        one entry set while another is chosen, say."""
         self.kind_checks.append(check)
         return check
 

@@ -38,7 +38,7 @@ from ganlab.training.loop import Loop
 from ganlab.training.phases import recorded
 from ganlab.training.state import TrainState, build_state
 from ganlab.training.step import d_step
-from ganlab.training.threads import ThreadTuner
+from ganlab.training.threads import thread_tuner
 
 NEVER = 10**9  # steps: "not within the bench"
 
@@ -189,10 +189,8 @@ def _bench(cfg: Config, device: torch.device, settings: BenchSettings, data: Dat
     window = WindowHook(clock, settings, meter)
     run = RunDir(tmp / "run")
     run.make()
-    hooks: list[Hook] = [window]
-    if cfg.train.adaptive_threads and device.type == "cpu":  # as ganlab.compose adds it to a training
-        hooks.insert(0, ThreadTuner(cfg.train.threads or torch.get_num_threads()))
-    loop = Loop(state, run, hooks, progress=False)
+    tuner = thread_tuner(cfg.train, device)  # as ganlab.compose gives it to a training
+    loop = Loop(state, run, [window] if tuner is None else [tuner, window], progress=False)
     with recorded(clock), contextlib.suppress(WindowDone):
         loop.fit()
     seconds = dict(clock.seconds)

@@ -63,7 +63,7 @@ def response(D: MLP, spec: CriticSpec, x: Tensor) -> tuple[Tensor, Tensor]:
     """(score, d score / dx) at x (N,): D's probability sigmoid(logit) for a GAN, the raw value for a critic."""
     x = x.detach().clone().requires_grad_(True)
     logits = D(x[:, None])  # (N,)
-    score = logits if adversarial_loss(spec).is_critic else torch.sigmoid(logits)
+    score = adversarial_loss(spec).readout(logits)  # what users read as D(x)
     (slope,) = torch.autograd.grad(score.sum(), x)
     return score.detach(), slope
 

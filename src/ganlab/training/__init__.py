@@ -21,7 +21,7 @@ from ganlab.plugins import load_config
 from ganlab.progress import Mode
 from ganlab.rundir.checkpoint import has_checkpoints
 from ganlab.rundir.layout import RunDir
-from ganlab.rundir.state import training_identity
+from ganlab.rundir.state import RESUMABLE_KEYS, RESUMABLE_SECTIONS, training_identity
 from ganlab.training.device import resolve_device
 from ganlab.training.distributed import SINGLE, World, device_for, finish, world_from_env
 from ganlab.training.divergence import divergence_detail, rollback
@@ -55,9 +55,8 @@ def _check_resume_config(stored: Config, given: Config) -> Config:
     if found is not None:
         raise ConfigError(
             found[0],
-            "the value this run was started with (only train.steps, train.checkpoint_every, train.keep_checkpoints, "
-            "train.threads, train.adaptive_threads, train.on_divergence, train.max_rollbacks, eval.* and log.* may "
-            "change on --resume)",
+            f"the value this run was started with (only {', '.join(RESUMABLE_KEYS)}, "
+            f"{' and '.join(f'{s}.*' for s in RESUMABLE_SECTIONS)} may change on --resume)",
             found[1],
         )
     return given

@@ -20,10 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ganlab.config.schema import TrainConfig
 from ganlab.training.hooks import Hook, HookContext
 
 if TYPE_CHECKING:
     from ganlab.training.state import TrainState
+
+
+def thread_tuner(train: TrainConfig, device: torch.device) -> ThreadTuner | None:
+    """The tuner train.adaptive_threads asks for on the CPU (between train.threads, or one per core, and 1)."""
+    if not train.adaptive_threads or device.type != "cpu":
+        return None
+    return ThreadTuner(train.threads or torch.get_num_threads())
 
 
 class ThreadTuner(Hook):

@@ -39,8 +39,7 @@ for _module in pkgutil.iter_modules(__path__):
 
 def build_tricks(cfg: TricksConfig, G: nn.Module, total_steps: int, generator: torch.Generator) -> TrickSet:
     """The hook objects of the tricks the config turns on, in the order their hooks apply."""
-    specs = dict(TRICKS.entries())
-    builders = [specs[name].build for name in chosen_tricks(cfg)]
+    builders = [TRICKS.get(name).build for name in chosen_tricks(cfg)]
     return TrickSet([build(cfg, G, total_steps, generator) for build in builders if build is not None])
 
 

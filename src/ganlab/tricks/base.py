@@ -159,12 +159,11 @@ def needs_targets(*keys: str) -> Check:
 
         if LOSSES.get(cfg.loss.name, "loss.name").uses_targets:
             return
+        with_targets = ", ".join(name for name, loss in LOSSES.entries() if loss.uses_targets)
         for key in keys:
             if getattr(cfg.tricks, key) is not None:
                 raise ConfigError(
-                    f"tricks.{key}",
-                    "a loss with targets (minimax, non-saturating, least-squares)",
-                    f"loss.name={cfg.loss.name}",
+                    f"tricks.{key}", f"a loss with targets ({with_targets})", f"loss.name={cfg.loss.name}"
                 )
 
     return check

@@ -19,9 +19,8 @@ import torch
 from torch import Tensor
 
 from ganlab.errors import ConfigError
-from ganlab.losses import LOSSES
 from ganlab.losses.adversarial import DLoss
-from ganlab.tricks.base import TRICKS, Labels, Trick, TrickSpec, given
+from ganlab.tricks.base import TRICKS, Labels, Trick, TrickSpec, given, needs_targets
 
 if TYPE_CHECKING:
     from ganlab.config.schema import Config
@@ -149,10 +148,7 @@ def check_replay_list(cfg: Config, explicit: frozenset[str]) -> None:
     key, size = "tricks.replay_list", cfg.tricks.replay_list
     if cfg.tricks.replay is not None:
         raise ConfigError(key, "null with tricks.replay (one form of experience replay at a time)", size)
-    if not LOSSES.get(cfg.loss.name, "loss.name").uses_targets:  # a critic on fakes alone only pushes them down
-        raise ConfigError(
-            key, "a loss with targets (minimax, non-saturating, least-squares)", f"loss.name={cfg.loss.name}"
-        )
+    needs_targets("replay_list")(cfg, explicit)  # a critic shown fakes alone would only push them down
     if cfg.lipschitz.name == "gp":
         raise ConfigError(
             key, "lipschitz.name none, clip or sn (the replay step has no real batch)", "lipschitz.name=gp"
