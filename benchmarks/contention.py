@@ -2,6 +2,7 @@
 count, with 0, 1 and 2 busy competitors, interleaved in one run.
 
     .venv/bin/python benchmarks/contention.py [--config demo] [--rounds 2] [--seconds 8] [--max-wait 600]
+        [--only default,adaptive,...] [--name NAME]
 
 A competitor is a process spinning on one core (`while True: pass`), the way a browser tab or a second job
 takes a core away. For each round, for each number of competitors (0, 1, 2), the competitors are started and each
@@ -11,12 +12,12 @@ setting is measured by `ganlab bench CONFIG --json` in a fresh process (thread s
 - `threads=N spin` for N = 1 .. cores: `--set train.threads=N` with OpenMP's default wait policy (threads spin
   for a while before they sleep; `GOMP_SPINCOUNT=300000`, libgomp's default, set explicitly);
 - `threads=N passive`: `--set train.threads=N` with `OMP_WAIT_POLICY=PASSIVE` (waiting threads sleep at once);
-- `adaptive`: `--set train.adaptive_threads=true`, the tuner that tries one thread against one per core;
+- `adaptive`: `--set train.adaptive_threads=true`, the tuner that runs on the cores other work leaves free;
 - each `--env NAME=VALUE` given: the default with that environment variable (to try a policy before shipping it).
 
 Reported: generator steps/s per setting and situation (the best of the rounds: load only slows a run down), and
-the default's ratio to the best fixed setting in each situation. Writes
-benchmarks/results/contention-<config>-cpu.json.
+each setting's ratio to the best fixed setting (`threads=N ...`) measured in each situation. Writes
+benchmarks/results/contention-<name or config>-cpu.json.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def main() -> None:
     parser.add_argument("--competitors", default="0,1,2", help="comma-separated numbers of busy processes")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="a policy to try")
     parser.add_argument("--max-wait", type=float, default=600.0, help="seconds to wait for idle CPUs first")
+    parser.add_argument("--only", default="", help="comma-separated settings to run (default: all)")
+    parser.add_argument("--name", default="", help="results file: contention-<name>-cpu.json (default: the config)")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     settings: dict[str, tuple[list[str], dict[str, str]]] = {"default": ([], {})}
@@ -62,6 +65,12 @@ def main() -> None:
     for item in args.env:
         name, _, value = item.partition("=")
         settings[f"default+{item}"] = ([], {name: value})
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = [name for name in wanted if name not in settings]
+        if unknown:
+            parser.error(f"--only: unknown setting {unknown[0]!r}; expected some of {', '.join(settings)}")
+        settings = {name: settings[name] for name in wanted}
     situations = [int(c) for c in args.competitors.split(",")]
     idle = wait_quiet(max_wait_s=args.max_wait)
     rates: dict[str, dict[str, list[float]]] = {f"{c} busy": {s: [] for s in settings} for c in situations}
@@ -103,7 +112,7 @@ def main() -> None:
         "rows": rows,
         "all_steps_per_s": rates,
     }
-    path = save(f"contention-{args.config}-cpu", payload)
+    path = save(f"contention-{args.name or args.config}-cpu", payload)
     print(f"wrote {path}")
 
 

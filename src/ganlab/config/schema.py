@@ -168,8 +168,9 @@ class TrainConfig:
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
     adaptive_threads: bool = opt(
         False,
-        "CPU: follow the load, trying every 60 s the other of {train.threads or one per core, 1} and keeping the "
-        "faster (a shared machine); results then depend on the load, not reproducible bit for bit",
+        "CPU: follow the load, running one thread per core that other processes leave free, between 1 and "
+        "train.threads or one per core (Linux; a shared machine); results then depend on the load, not reproducible "
+        "bit for bit",
         added=True,
     )
     checkpoint_every: int = opt(500, "generator steps between checkpoints", check=positive)

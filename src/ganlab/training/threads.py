@@ -2,20 +2,27 @@
 training makes OpenMP threads spin for a descheduled sibling, and the default one-thread-per-core training
 falls to a third of its idle speed, below a one-thread run (benchmarks/README.md, "On a busy machine").
 
-`ThreadTuner` measures generator steps per second over windows of `window_s` at the current thread count, and
-after the first window, then every `explore_every_s` (or as soon as the rate falls below `drop` of the best rate seen at this count) runs one
-window at the other count of {one per core, 1}; it keeps the faster, staying put unless the other is at least
-`margin` faster (idle, a look at one thread costs window_s / explore_every_s of half the speed: 1.5 %).
-Windows holding an evaluation, a checkpoint or a sample grid are not counted. Thread counts
-change the order of floating-point sums (torch's own kernels included: a DCGAN's weights after 3 steps differ by
-up to 6e-4 between 1 and 2 threads), so an adaptive run is not reproducible bit for bit: off by default; the
-counts used are in summary.json.
+`ThreadTuner` reads, every `window_s`, how many of this process's cores other work kept busy (`OtherLoad`:
+Linux's /proc/stat for the CPUs the process may run on, less the process's own CPU time), and runs on the
+cores left: one thread per free core, between 1 and `train.threads` (or one per core). It moves down as soon
+as other work takes more than half a core of those its threads need, and back up only when the free cores
+exceed its count by 0.7, so a load near the threshold does not make it flap. An idle
+machine pays one small file read a window and never changes count; the first window decides (the bench's
+warm-up covers it). Where /proc/stat cannot be read (not Linux) the count stays as configured, and
+summary.json says so.
+
+Thread counts change the order of floating-point sums (torch's own kernels included: a DCGAN's weights after
+3 steps differ by up to 6e-4 between 1 and 2 threads), so an adaptive run is not reproducible bit for bit when
+the load changes: off by default; the counts used are in summary.json.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -26,86 +33,129 @@ from ganlab.training.hooks import Hook, HookContext
 if TYPE_CHECKING:
     from ganlab.training.state import TrainState
 
+# /proc/stat's busy columns (user nice system idle iowait irq softirq steal ...): all but idle and iowait.
+# Steal is time the hypervisor gave the core to another guest: a competitor too.
+BUSY_COLUMNS = (0, 1, 2, 5, 6, 7)
+
 
 def thread_tuner(train: TrainConfig, device: torch.device) -> ThreadTuner | None:
-    """The tuner train.adaptive_threads asks for on the CPU (between train.threads, or one per core, and 1)."""
+    """The tuner train.adaptive_threads asks for on the CPU (between 1 and train.threads, or one per core)."""
     if not train.adaptive_threads or device.type != "cpu":
         return None
     return ThreadTuner(train.threads or torch.get_num_threads())
+
+
+def allowed_cpus() -> list[int]:
+    """The CPUs this process may run on (its affinity, which a container's cpuset narrows)."""
+    try:
+        return sorted(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows: no affinity call (and no /proc/stat: OtherLoad reads nothing)
+        return list(range(os.cpu_count() or 1))
+
+
+class OtherLoad:
+    """Cores kept busy by everything but this process since the previous `read()`: the busy time of the allowed
+    CPUs (from /proc/stat, in clock ticks) less this process's CPU time, over the wall time between reads."""
+
+    def __init__(
+        self,
+        cpus: Iterable[int],
+        stat: Path = Path("/proc/stat"),
+        own_seconds: Callable[[], float] = time.process_time,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.cpus = {f"cpu{i}" for i in cpus}
+        self.stat, self.own_seconds, self.clock = stat, own_seconds, clock
+        self.tick_s = 1.0 / _clock_ticks()
+        self._last: tuple[float, float, float] | None = None  # (busy s, own s, wall s) at the previous read
+
+    def busy_seconds(self) -> float | None:
+        """Seconds the allowed CPUs were busy since boot, or None where /proc/stat cannot be read."""
+        try:
+            lines = self.stat.read_text().splitlines()
+        except OSError:
+            return None
+        ticks = 0
+        for line in lines:
+            name, *values = line.split()
+            if name in self.cpus:
+                ticks += sum(int(values[i]) for i in BUSY_COLUMNS if i < len(values))
+        return ticks * self.tick_s
+
+    def read(self) -> float | None:
+        """Other work's busy cores since the last read (None at the first read and where nothing is readable)."""
+        busy = self.busy_seconds()
+        if busy is None:
+            return None
+        now = (busy, self.own_seconds(), self.clock())
+        last, self._last = self._last, now
+        if last is None or now[2] <= last[2]:
+            return None
+        return max(0.0, (now[0] - last[0]) - (now[1] - last[1])) / (now[2] - last[2])
+
+
+def _clock_ticks() -> int:
+    try:
+        return os.sysconf("SC_CLK_TCK")
+    except (AttributeError, ValueError, OSError):
+        return 100
 
 
 class ThreadTuner(Hook):
     def __init__(
         self,
         most: int,
-        window_s: float = 2.0,
-        explore_every_s: float = 60.0,
-        margin: float = 0.05,
-        drop: float = 0.7,
+        cpus: int | None = None,
+        window_s: float = 1.0,
+        load: OtherLoad | None = None,
         clock: Callable[[], float] = time.perf_counter,
         set_threads: Callable[[int], None] = torch.set_num_threads,
     ) -> None:
-        self.counts = (most, 1) if most > 1 else (1,)
-        self.window_s, self.explore_every_s, self.margin, self.drop = window_s, explore_every_s, margin, drop
-        self.clock, self.set_threads = clock, set_threads
-        self.current = self.counts[0]
-        self.best: dict[int, float] = {}  # the best rate seen at each count since it was last chosen
-        self.steps_at: dict[int, int] = dict.fromkeys(self.counts, 0)  # generator steps run at each count
+        allowed = allowed_cpus()
+        self.most = max(1, most)
+        self.cpus = cpus or len(allowed)
+        self.window_s, self.clock, self.set_threads = window_s, clock, set_threads
+        self.load = load or OtherLoad(allowed)
+        self.current = self.most
+        self.steps_at: dict[int, int] = {self.most: 0}  # generator steps run at each count
         self.switches = 0
-        self.exploring_from: int | None = None  # the count to compare with while a window runs at the other
-        self._window_start = self._last_explore = 0.0
-        self._window_steps = 0
-        self._last_rate: float | None = None
-        self._discard = False
+        self.readable = True
+        self._window_start = 0.0
 
     def on_start(self, state: TrainState, ctx: HookContext) -> None:
-        self._use(self.current)
+        self.set_threads(self.most)
+        self.readable = self.load.busy_seconds() is not None
+        self.load.read()  # the reference the first window is measured from
         self._window_start = self.clock()
-        self._last_explore = float("-inf")  # compare both counts right after the first window
 
     def on_step_end(self, state: TrainState, ctx: HookContext) -> None:
-        self.steps_at[self.current] += 1
-        cfg, step = state.config, state.step
-        if self._discard or (cfg.eval.every and step % cfg.eval.every == 0):
-            self._restart()  # an evaluation, checkpoint or grid was timed: not the training's rate
-        else:
-            self._window_steps += 1
-            now = self.clock()
-            if len(self.counts) > 1 and now - self._window_start >= self.window_s:
-                self._decide(self._window_steps / (now - self._window_start), now)
-                self._restart()
-        # the checkpoint and the sample grid of this step are written after the hooks run: skip the next window
-        self._discard = (
-            step % cfg.train.checkpoint_every == 0 or bool(cfg.log.sample_every) and (step % cfg.log.sample_every == 0)
-        )
-
-    def _restart(self) -> None:
-        self._window_start, self._window_steps = self.clock(), 0
-
-    def _decide(self, rate: float, now: float) -> None:
-        if self.exploring_from is not None:  # the window at the other count is over: keep the faster
-            before = self._last_rate or 0.0
-            keep = self.current if rate >= before * (1 + self.margin) else self.exploring_from
-            self.exploring_from = None
-            self.best = {keep: rate if keep == self.current else before}
-            self._use(keep)
+        self.steps_at[self.current] = self.steps_at.get(self.current, 0) + 1
+        now = self.clock()
+        if self.most == 1 or not self.readable or now - self._window_start < self.window_s:
             return
-        self._last_rate = rate
-        self.best[self.current] = max(self.best.get(self.current, 0.0), rate)
-        dropped = rate < self.drop * self.best[self.current]
-        if dropped or now - self._last_explore >= self.explore_every_s:
-            self.exploring_from, self._last_explore = self.current, now
-            self._use(next(c for c in self.counts if c != self.current))
+        self._window_start = now
+        other = self.load.read()
+        if other is not None:
+            self._use(self.count_for(self.cpus - other))
+
+    def count_for(self, free: float) -> int:
+        """The thread count for `free` cores: down as soon as half a core of the current count is taken, up only
+        once a core more is free with a margin of 0.2."""
+        if free < self.current - 0.5:
+            return max(1, math.floor(free + 0.5))
+        if free > self.current + 0.7:
+            return min(self.most, math.floor(free + 0.3))
+        return self.current
 
     def _use(self, count: int) -> None:
         if count != self.current:
             self.switches += 1
-        self.current = count
-        self.set_threads(count)
+            self.set_threads(count)
+            self.current = count
 
     def on_end(self, state: TrainState, summary: dict[str, Any]) -> None:
         summary["threads"] = {
-            "adaptive": True,
-            "steps_at": {str(count): steps for count, steps in self.steps_at.items()},
+            "adaptive": True if self.readable else "unavailable: no /proc/stat to read the load from",
+            "steps_at": {str(count): steps for count, steps in sorted(self.steps_at.items(), reverse=True)},
             "switches": self.switches,
         }
