@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -289,7 +289,18 @@ def what_ran(study: StudyRecord, runs: list[RunRecord]) -> list[tuple[str, str]]
             f"{_duration(estimate)} estimated by the probe before the first run",
         ),
     ]
+    notes = [_session_note(s) for s in sessions if s.get("note") or s.get("reconstructed")]
+    if notes:
+        rows.append(("sessions", "; ".join(notes)))
     return rows
+
+
+def _session_note(session: dict[str, Any]) -> str:
+    """What a session's record says of itself (a note added by hand, a wall time reconstructed afterwards)."""
+    commit = str((session.get("environment") or {}).get("commit") or "")[:7]
+    head = f"{str(session.get('started', '?'))[:16].replace('T', ' ')}, {_duration(session.get('wall_s'))}"
+    text = " ".join(str(session[k]) for k in ("note", "reconstructed") if session.get(k))
+    return f"{head}{', ' + commit if commit else ''}: {text}"
 
 
 def _commits(sessions: list[dict]) -> str:

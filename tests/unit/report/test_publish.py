@@ -121,3 +121,22 @@ def test_toy_records_are_published_with_their_claims_judged(published: Path, tmp
     assert (published / "README.md").read_text() == before
     toy_record(published / "toys", gan_slope=0.5)  # a record whose numbers no longer show the claim
     assert "**does not hold**" in rebuilt(published)[published / "README.md"]
+
+
+def test_a_session_note_in_the_records_is_shown_on_the_page(published: Path) -> None:
+    records = published / "mini" / "records"
+    index = json.loads((records / "study.json").read_text())
+    env = {"commit": "1ed2df1b9e01", "cpu": "AMD EPYC", "cores": 2}
+    index["timing"] = {
+        "wall_s": 5400.0,
+        "sessions": [
+            {"started": "2026-12-07T11:21:50+0000", "wall_s": 3600.0, "workers": 2, "environment": env},
+            {"started": "2026-12-07T14:22:48+0000", "wall_s": 1800.0, "workers": 2, "environment": env,
+             "note": "retrained gan-seed0 on a quiet machine"},
+        ],
+    }  # fmt: skip
+    (records / "study.json").write_text(json.dumps(index))
+    publish([records], published)
+    page = (published / "mini.md").read_text()
+    assert "| wall time | 1.5 h measured over 2 session(s)" in page
+    assert "| sessions | 2026-12-07 14:22, 30 min, 1ed2df1: retrained gan-seed0 on a quiet machine |" in page
