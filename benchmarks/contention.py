@@ -2,17 +2,19 @@
 count, with 0, 1 and 2 busy competitors, interleaved in one run.
 
     .venv/bin/python benchmarks/contention.py [--config demo] [--rounds 2] [--seconds 8] [--max-wait 600]
-        [--only default,adaptive,...] [--name NAME]
+        [--only "default,threads=1 spin,..."] [--name NAME]
 
 A competitor is a process spinning on one core (`while True: pass`), the way a browser tab or a second job
 takes a core away. For each round, for each number of competitors (0, 1, 2), the competitors are started and each
 setting is measured by `ganlab bench CONFIG --json` in a fresh process (thread settings are per process):
 
-- `default`: what `ganlab train` does with `train.threads: null` (torch's thread count, one per core);
-- `threads=N spin` for N = 1 .. cores: `--set train.threads=N` with OpenMP's default wait policy (threads spin
-  for a while before they sleep; `GOMP_SPINCOUNT=300000`, libgomp's default, set explicitly);
-- `threads=N passive`: `--set train.threads=N` with `OMP_WAIT_POLICY=PASSIVE` (waiting threads sleep at once);
-- `adaptive`: `--set train.adaptive_threads=true`, the tuner that runs on the cores other work leaves free;
+- `default`: what `ganlab train` does out of the box (`train.adaptive_threads: true`: the thread count follows the
+  load, between 1 and one per core; before 2026-12-07 the default was a fixed one thread per core, which the
+  `threads=N spin` row with N = cores measures);
+- `threads=N spin` for N = 1 .. cores: `--set train.threads=N train.adaptive_threads=false` with OpenMP's default
+  wait policy (threads spin for a while before they sleep; `GOMP_SPINCOUNT=300000`, libgomp's default, set
+  explicitly);
+- `threads=N passive`: the same with `OMP_WAIT_POLICY=PASSIVE` (waiting threads sleep at once);
 - each `--env NAME=VALUE` given: the default with that environment variable (to try a policy before shipping it).
 
 Reported: generator steps/s per setting and situation (the best of the rounds: load only slows a run down), and
@@ -59,9 +61,9 @@ def main() -> None:
     cores = os.cpu_count() or 1
     settings: dict[str, tuple[list[str], dict[str, str]]] = {"default": ([], {})}
     for n in range(1, cores + 1):
-        settings[f"threads={n} spin"] = ([f"train.threads={n}"], {"GOMP_SPINCOUNT": "300000"})
-        settings[f"threads={n} passive"] = ([f"train.threads={n}"], {"OMP_WAIT_POLICY": "PASSIVE"})
-    settings["adaptive"] = (["train.adaptive_threads=true"], {})  # the thread tuner (training/threads.py)
+        fixed = [f"train.threads={n}", "train.adaptive_threads=false"]
+        settings[f"threads={n} spin"] = (fixed, {"GOMP_SPINCOUNT": "300000"})
+        settings[f"threads={n} passive"] = (fixed, {"OMP_WAIT_POLICY": "PASSIVE"})
     for item in args.env:
         name, _, value = item.partition("=")
         settings[f"default+{item}"] = ([], {name: value})

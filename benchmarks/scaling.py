@@ -27,7 +27,7 @@ def main() -> None:
     points = []
     for threads in args.threads:
         for batch in args.batches:
-            sets = [*args.sets, f"train.batch_size={batch}", f"train.threads={threads}"]
+            sets = [*args.sets, f"train.batch_size={batch}", f"train.threads={threads}", "train.adaptive_threads=false"]
             report = best_of(args.repeat, [args.config], sets, args.seconds, args.device, warmup=2.0)
             (r,) = report["results"]
             points.append({**r, "command": report["command"]})

@@ -167,10 +167,10 @@ class TrainConfig:
     )
     threads: int | None = opt(None, "torch intra-op threads (null = torch's default)", check=positive)
     adaptive_threads: bool = opt(
-        False,
+        True,
         "CPU: follow the load, running one thread per core that other processes leave free, between 1 and "
-        "train.threads or one per core (Linux; a shared machine); results then depend on the load, not reproducible "
-        "bit for bit",
+        "train.threads or one per core (Linux); on a busy machine the thread count, hence the last bits of the "
+        "results, then depends on the load: false keeps the count fixed",
         added=True,
     )
     checkpoint_every: int = opt(500, "generator steps between checkpoints", check=positive)

@@ -11,9 +11,12 @@ machine pays one small file read a window and never changes count; the first win
 warm-up covers it). Where /proc/stat cannot be read (not Linux) the count stays as configured, and
 summary.json says so.
 
-Thread counts change the order of floating-point sums (torch's own kernels included: a DCGAN's weights after
-3 steps differ by up to 6e-4 between 1 and 2 threads), so an adaptive run is not reproducible bit for bit when
-the load changes: off by default; the counts used are in summary.json.
+On by default (benchmarks/README.md measures it: with one busy process beside the demo training, 0.97x the best
+fixed count, against 0.52x for a fixed one per core). Thread counts change the order of floating-point sums
+(torch's own kernels included: a DCGAN's weights after 3 steps differ by up to 6e-4 between 1 and 2 threads), so
+a run during which the load changed is not reproducible bit for bit; on an idle machine nothing switches. The
+counts used are in summary.json; train.adaptive_threads=false (or train.threads=1, what study workers use) keeps
+the count fixed.
 """
 
 from __future__ import annotations

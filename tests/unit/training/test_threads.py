@@ -152,10 +152,10 @@ def test_a_busy_process_beside_is_seen_on_the_real_machine() -> None:
     assert other is not None and other >= 0.6  # the spinner's core (more if the machine is busier still)
 
 
-def test_the_config_switch_adds_the_tuner_last() -> None:
-    cfg = load_config("gan", {"data.name": "digits", "train.adaptive_threads": True, "train.threads": 2})
+def test_the_tuner_is_on_by_default_last_and_off_by_the_config_switch() -> None:
     state = SimpleNamespace(world=SimpleNamespace(is_main=True))
+    cfg = load_config("gan", {"data.name": "digits", "train.threads": 2})
     hooks = standard_hooks(cfg, state, load_dataset(cfg.data), torch.device("cpu"))  # type: ignore[arg-type]
     assert isinstance(hooks[-1], ThreadTuner) and hooks[-1].most == 2
-    plain = load_config("gan", {"data.name": "digits"})
-    assert not any(isinstance(h, ThreadTuner) for h in standard_hooks(plain, state, load_dataset(plain.data), "cpu"))  # type: ignore[arg-type]
+    fixed = load_config("gan", {"data.name": "digits", "train.adaptive_threads": False})
+    assert not any(isinstance(h, ThreadTuner) for h in standard_hooks(fixed, state, load_dataset(fixed.data), "cpu"))  # type: ignore[arg-type]
