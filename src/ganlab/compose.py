@@ -26,11 +26,14 @@ if TYPE_CHECKING:
 def standard_hooks(config: Config, state: TrainState, train_data: Dataset, device: torch.device) -> list[Hook]:
     """The hooks of a run, in the order the loop calls them: periodic evaluation (eval.every), the diagnostics
     (log.diagnostics, log.hist_every), then the thread tuner (train.adaptive_threads). A torchrun follower gets
-    only the measurements taken inside the training step, which every rank must log alike."""
+    only the measurements taken inside the training step, which every rank must log alike, and the tuner (ranks
+    sharing a machine see each other as load)."""
     from ganlab.diagnostics import diagnostics_hooks, step_probes
+    from ganlab.training.threads import thread_tuner
 
+    tuner = thread_tuner(config.train, device)
     if not state.world.is_main:
-        return step_probes(config)
+        return step_probes(config) + ([] if tuner is None else [tuner])
     hooks: list[Hook] = []
     if config.eval.every:
         from ganlab.evaluation.hook import PeriodicEvaluation
@@ -38,9 +41,6 @@ def standard_hooks(config: Config, state: TrainState, train_data: Dataset, devic
         hooks.append(PeriodicEvaluation(config, train_data, device))
     # Periodic evaluation goes before diagnostics: the mode-collapse rule reads the eval rows it writes.
     hooks += diagnostics_hooks(config, device)
-    from ganlab.training.threads import thread_tuner
-
-    tuner = thread_tuner(config.train, device)
     return hooks if tuner is None else [*hooks, tuner]  # last: the others' time is theirs, not the training's
 
 

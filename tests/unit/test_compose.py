@@ -21,10 +21,13 @@ def _names(config_overrides: dict[str, object], is_main: bool = True) -> list[st
 
 def test_evaluation_first_then_the_diagnostics() -> None:
     names = _names({"eval.every": 5, "eval.metrics": ["class_kl"], "eval.samples": 50, "log.hist_every": 10})
-    assert names == ["PeriodicEvaluation", "CriticGradientNorm", "Diagnostics", "WeightHistograms"]
-    assert _names({"eval.every": 0, "log.diagnostics": False}) == []
+    assert names == ["PeriodicEvaluation", "CriticGradientNorm", "Diagnostics", "WeightHistograms", "ThreadTuner"]
+    assert _names({"eval.every": 0, "log.diagnostics": False}) == ["ThreadTuner"]  # train.adaptive_threads: on
+    assert _names({"eval.every": 0, "log.diagnostics": False, "train.adaptive_threads": False}) == []
 
 
-def test_a_follower_measures_in_the_step_and_evaluates_nothing() -> None:
-    assert _names({"eval.every": 5, "eval.metrics": ["class_kl"]}, is_main=False) == ["CriticGradientNorm"]
-    assert _names({"eval.every": 5, "log.diagnostics": False}, is_main=False) == []
+def test_a_follower_measures_in_the_step_adapts_its_threads_and_evaluates_nothing() -> None:
+    probes = _names({"eval.every": 5, "eval.metrics": ["class_kl"]}, is_main=False)
+    assert probes == ["CriticGradientNorm", "ThreadTuner"]
+    fixed = {"eval.every": 5, "log.diagnostics": False, "train.adaptive_threads": False}
+    assert _names(fixed, is_main=False) == []
