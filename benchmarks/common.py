@@ -35,16 +35,15 @@ def conditions() -> dict[str, Any]:
 
 
 def cpu_idle_share(seconds: float = 2.0) -> float:
-    """Share of the machine's CPU time that was idle over the next `seconds` (Linux /proc/stat)."""
+    """Share of this process's CPUs that other processes left idle over the next `seconds` (Linux /proc/stat,
+    read by the thread tuner's OtherLoad)."""
+    from ganlab.training.threads import OtherLoad, allowed_cpus
 
-    def sample() -> tuple[int, int]:
-        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        return values[3] + values[4], sum(values)  # idle + iowait, total
-
-    idle0, total0 = sample()
+    cpus = allowed_cpus()
+    load = OtherLoad(cpus)
+    load.read()
     time.sleep(seconds)
-    idle1, total1 = sample()
-    return (idle1 - idle0) / max(total1 - total0, 1)
+    return 1.0 - (load.read() or 0.0) / len(cpus)
 
 
 def wait_quiet(min_idle: float = 0.9, max_wait_s: float = 600.0) -> float:
